@@ -1,0 +1,324 @@
+"""The one backprop core shared by :class:`~autograd.Value` and :class:`~autograd.Tensor`.
+
+Node protocol
+-------------
+Anything the core walks is a *node* with these attributes:
+
+``_prev``
+    An ordered tuple of parent nodes (the operands of the operation that made
+    the node; empty for a leaf). Duplicates are allowed (``x * x``).
+``_local``
+    Either a tuple of numbers aligned with ``_prev``, the local derivatives
+    ``∂node/∂parent`` (scalar nodes: the core multiplies them by the upstream
+    gradient itself, the fast path), or ``None`` when the node uses ``_vjp``.
+``_vjp(grad)``
+    Given the gradient of the loss with respect to this node (the *upstream*
+    gradient), return a tuple aligned with ``_prev`` holding each parent's
+    contribution (``None`` for a parent that needs no gradient). For a scalar
+    node this is ``local_derivative * grad``; for a tensor node it is a
+    vector-Jacobian product already reduced to the parent's shape.
+``grad``
+    The public gradient: a number (``Value``, starts at 0.0) or an array or
+    ``None`` (``Tensor``, starts as ``None``). During a pass the core parks
+    the old value, uses the slot for this pass's gradient and adds the old
+    value back at the end.
+``_requires_grad``
+    ``False`` for constants: the core neither visits them nor asks for their
+    gradient.
+
+The core never inspects data, so one walk serves scalars and arrays. Backward
+rules live on module-level functions or are precomputed numbers, never in
+closures that capture their own output node: a finished graph holds no
+reference cycles and is freed by reference counting the moment it becomes
+unreachable.
+
+Gradient accumulation follows PyTorch: a second ``backward()`` adds to the
+``.grad`` already there. Within one pass the core keeps its own table of
+*this pass's* gradients, so accumulated values from an earlier pass are never
+propagated twice.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any, Protocol
+
+__all__ = [
+    "Node",
+    "backward",
+    "enable_grad",
+    "gc_paused",
+    "is_grad_enabled",
+    "name_scope",
+    "current_scope",
+    "no_grad",
+    "topological_order",
+]
+
+
+class Node(Protocol):
+    """The protocol a graph node satisfies (see the module docstring)."""
+
+    _prev: tuple[Any, ...]
+    _requires_grad: bool
+
+    _local: tuple[float, ...] | None
+    grad: Any
+
+    def _vjp(self, grad: Any) -> tuple[Any, ...]: ...
+
+
+# --------------------------------------------------------------------------
+# Grad mode and name scopes (thread-local)
+# --------------------------------------------------------------------------
+
+
+class _State(threading.local):
+    def __init__(self) -> None:
+        self.grad_enabled = True
+        self.scope: tuple[str, ...] = ()
+
+
+_state = _State()
+
+
+def is_grad_enabled() -> bool:
+    """Return whether operations currently record a graph (thread-local)."""
+    return _state.grad_enabled
+
+
+@contextlib.contextmanager
+def no_grad() -> Iterator[None]:
+    """Context in which operations record no graph (thread-local).
+
+    Results computed inside have no parents and need no memory for backward,
+    as with ``torch.no_grad()``. Use it for evaluation and parameter updates::
+
+        with no_grad():
+            y = model(x)        # y._prev == ()
+
+    The previous mode is restored on exit, also when an exception escapes.
+    """
+    previous = _state.grad_enabled
+    _state.grad_enabled = False
+    try:
+        yield
+    finally:
+        _state.grad_enabled = previous
+
+
+@contextlib.contextmanager
+def enable_grad() -> Iterator[None]:
+    """Context that turns graph recording back on inside :func:`no_grad`."""
+    previous = _state.grad_enabled
+    _state.grad_enabled = True
+    try:
+        yield
+    finally:
+        _state.grad_enabled = previous
+
+
+def current_scope() -> tuple[str, ...]:
+    """Return the active name scope, outermost first (``()`` at top level)."""
+    return _state.scope
+
+
+@contextlib.contextmanager
+def name_scope(name: str) -> Iterator[tuple[str, ...]]:
+    """Record ``name`` on every node created inside (nested scopes stack).
+
+    ``nn`` modules open a scope per submodule so that ``viz.draw_graph`` can
+    collapse a huge graph by module. Yields the full scope tuple.
+    """
+    if not isinstance(name, str) or not name:
+        raise ValueError(f"name_scope needs a non-empty string, got {name!r}")
+    previous = _state.scope
+    _state.scope = (*previous, name)
+    try:
+        yield _state.scope
+    finally:
+        _state.scope = previous
+
+
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector, restoring its state on exit.
+
+    Graphs built by this engine contain no reference cycles, so reference
+    counting frees them; the cyclic collector only re-scans the live graph
+    again and again as it grows (about half of a scalar training step when
+    left on). :meth:`Value.backward` runs inside this context, and training
+    loops over thousands of scalar nodes may wrap their forward pass in it.
+    Exception-safe and re-entrant: the collector is re-enabled only if it was
+    enabled on entry.
+    """
+    was_enabled = gc.isenabled()
+    if was_enabled:
+        gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+# --------------------------------------------------------------------------
+# Graph walk
+# --------------------------------------------------------------------------
+
+
+def topological_order(roots: Node | Iterable[Node]) -> list[Node]:
+    """Return every node reachable from ``roots``, parents before children.
+
+    Iterative depth-first search (no recursion: a chain of a million nodes is
+    fine); each node appears once however often it is reused. Constants
+    (``_requires_grad`` false) are left out.
+    """
+    if hasattr(roots, "_prev"):
+        roots = (roots,)
+    order: list[Node] = []
+    visited: set[int] = set()
+    add_visited = visited.add
+    append = order.append
+    for root in roots:
+        if id(root) in visited or not root._requires_grad:
+            continue
+        add_visited(id(root))
+        # Stack of (node, iterator over its parents); a node is emitted once
+        # all its parents have been emitted.
+        stack = [(root, iter(root._prev))]
+        while stack:
+            node, parents = stack[-1]
+            for parent in parents:
+                pid = id(parent)
+                if pid not in visited and parent._requires_grad:
+                    add_visited(pid)
+                    stack.append((parent, iter(parent._prev)))
+                    break
+            else:
+                stack.pop()
+                append(node)
+    return order
+
+
+class _Unreached:
+    """Marks a node during a backward pass that no gradient has reached yet."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<unreached>"
+
+
+UNREACHED: Any = _Unreached()
+
+Trace = Callable[[Node, Any, tuple[Any, ...]], None]
+
+
+def _collect(roots: Sequence[Node], saved: list[Any]) -> list[Node]:
+    """Post-order DFS that also parks each node's old ``.grad`` in ``saved``.
+
+    A node's ``.grad`` is set to :data:`UNREACHED` when it is first seen; that
+    doubles as the visited mark, so the walk needs no set of ids.
+    """
+    order: list[Node] = []
+    append = order.append
+    keep = saved.append
+    for root in roots:
+        if root.grad is UNREACHED or not root._requires_grad:
+            continue
+        keep((root, root.grad))
+        root.grad = UNREACHED
+        stack = [(root, iter(root._prev))]
+        push = stack.append
+        while stack:
+            node, parents = stack[-1]
+            for parent in parents:
+                if parent.grad is not UNREACHED and parent._requires_grad:
+                    keep((parent, parent.grad))
+                    parent.grad = UNREACHED
+                    push((parent, iter(parent._prev)))
+                    break
+            else:
+                stack.pop()
+                append(node)
+    return order
+
+
+def backward(
+    roots: Sequence[Node],
+    grads: Sequence[Any],
+    *,
+    trace: Trace | None = None,
+) -> None:
+    """Backpropagate ``grads`` from ``roots`` into every reachable node.
+
+    Visits each node once in reverse topological order, asks it for its
+    parents' contributions (``_vjp``) and sums them into the parents. During
+    the walk a node's ``.grad`` slot holds only *this* pass's gradient; the
+    value it had before is added back at the end, so a second ``backward()``
+    accumulates exactly as in PyTorch, and earlier gradients are never
+    propagated twice. Nothing is written in place into an array another
+    gradient might share.
+
+    All or nothing: if a backward rule raises, every ``.grad`` is restored to
+    what it was before the call and the exception propagates.
+
+    ``trace``, when given, is called as ``trace(node, upstream, contributions)``
+    for every reached node in the engine's real order: this is how ``viz``
+    steps through backprop without a second implementation of it.
+
+    The cyclic garbage collector is paused during the walk (see
+    :func:`gc_paused`).
+    """
+    if len(roots) != len(grads):
+        raise ValueError(f"backward got {len(roots)} roots but {len(grads)} gradients")
+    with gc_paused():
+        saved: list[tuple[Node, Any]] = []
+        try:
+            order = _collect(roots, saved)
+            for root, grad in zip(roots, grads):
+                old = root.grad
+                root.grad = grad if old is UNREACHED else old + grad
+            for node in reversed(order):
+                grad = node.grad
+                if grad is UNREACHED:
+                    continue
+                prev = node._prev
+                if not prev:
+                    if trace is not None:
+                        trace(node, grad, ())
+                    continue
+                local = node._local
+                if local is not None and trace is None:
+                    # Scalar fast path: the node stored its local derivatives.
+                    for parent, derivative in zip(prev, local):
+                        old = parent.grad
+                        if old is UNREACHED:
+                            parent.grad = derivative * grad
+                        else:
+                            parent.grad = old + derivative * grad
+                    continue
+                contributions = node._vjp(grad)
+                if trace is not None:
+                    trace(node, grad, contributions)
+                for parent, contribution in zip(prev, contributions):
+                    if contribution is not None and parent._requires_grad:
+                        old = parent.grad
+                        if old is UNREACHED:
+                            parent.grad = contribution
+                        else:
+                            parent.grad = old + contribution
+        except BaseException:
+            for node, old in saved:
+                node.grad = old
+            raise
+        for node, old in saved:
+            new = node.grad
+            if new is UNREACHED:
+                node.grad = old
+            elif old is not None:
+                node.grad = old + new
