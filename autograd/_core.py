@@ -49,11 +49,11 @@ from typing import Any, Protocol
 __all__ = [
     "Node",
     "backward",
+    "current_scope",
     "enable_grad",
     "gc_paused",
     "is_grad_enabled",
     "name_scope",
-    "current_scope",
     "no_grad",
     "topological_order",
 ]
@@ -126,21 +126,35 @@ def current_scope() -> tuple[str, ...]:
     return _state.scope
 
 
-@contextlib.contextmanager
-def name_scope(name: str) -> Iterator[tuple[str, ...]]:
+class name_scope:  # noqa: N801 - used like a function, as contextlib's helpers are
     """Record ``name`` on every node created inside (nested scopes stack).
 
     ``nn`` modules open a scope per submodule so that ``viz.draw_graph`` can
-    collapse a huge graph by module. Yields the full scope tuple.
+    collapse a huge graph by module::
+
+        with name_scope("layer0"):
+            h = (w * x + b).relu()      # h.scope == ("layer0",)
+
+    ``with`` yields the full scope tuple. A class rather than a generator
+    context manager: it is entered once per neuron in scalar models, so it is
+    kept cheap.
     """
-    if not isinstance(name, str) or not name:
-        raise ValueError(f"name_scope needs a non-empty string, got {name!r}")
-    previous = _state.scope
-    _state.scope = (*previous, name)
-    try:
-        yield _state.scope
-    finally:
-        _state.scope = previous
+
+    __slots__ = ("_name", "_previous")
+
+    def __init__(self, name: str) -> None:
+        if not isinstance(name, str) or not name:
+            raise ValueError(f"name_scope needs a non-empty string, got {name!r}")
+        self._name = name
+        self._previous: tuple[str, ...] = ()
+
+    def __enter__(self) -> tuple[str, ...]:
+        self._previous = previous = _state.scope
+        _state.scope = scope = (*previous, self._name)
+        return scope
+
+    def __exit__(self, *exc_info: object) -> None:
+        _state.scope = self._previous
 
 
 @contextlib.contextmanager
@@ -218,34 +232,48 @@ UNREACHED: Any = _Unreached()
 Trace = Callable[[Node, Any, tuple[Any, ...]], None]
 
 
-def _collect(roots: Sequence[Node], saved: list[Any]) -> list[Node]:
-    """Post-order DFS that also parks each node's old ``.grad`` in ``saved``.
+_EXPANDED: Any = object()  # stack marker: the node below it has had its parents pushed
 
-    A node's ``.grad`` is set to :data:`UNREACHED` when it is first seen; that
-    doubles as the visited mark, so the walk needs no set of ids.
+
+def _collect(roots: Sequence[Node], saved: list[Any]) -> list[Node]:
+    """Reachable nodes in topological order (parents first), parking old grads in ``saved``.
+
+    Iterative post-order DFS. A node's ``.grad`` is set to :data:`UNREACHED`
+    when it is expanded, which doubles as the visited mark (no set of ids).
+    A node is emitted when the marker pushed above its parents comes back to
+    the top, i.e. after all of its parents; in a DAG an expanded parent is
+    always already emitted, so the order is topological.
     """
     order: list[Node] = []
-    append = order.append
+    emit = order.append
     keep = saved.append
     for root in roots:
-        if root.grad is UNREACHED or not root._requires_grad:
-            continue
-        keep((root, root.grad))
-        root.grad = UNREACHED
-        stack = [(root, iter(root._prev))]
+        stack = [root]
+        pop = stack.pop
         push = stack.append
         while stack:
-            node, parents = stack[-1]
-            for parent in parents:
-                if parent.grad is not UNREACHED and parent._requires_grad:
-                    keep((parent, parent.grad))
-                    parent.grad = UNREACHED
-                    push((parent, iter(parent._prev)))
-                    break
-            else:
-                stack.pop()
-                append(node)
+            node = pop()
+            if node is _EXPANDED:
+                emit(pop())
+                continue
+            old = node.grad
+            if old is UNREACHED or not node._requires_grad:
+                continue
+            keep((node, old))
+            node.grad = UNREACHED
+            push(node)
+            push(_EXPANDED)
+            for parent in node._prev:
+                if parent.grad is not UNREACHED:
+                    push(parent)
     return order
+
+
+def _add_contributions(prev: tuple[Node, ...], contributions: Sequence[Any]) -> None:
+    for parent, contribution in zip(prev, contributions):
+        if contribution is not None and parent._requires_grad:
+            old = parent.grad
+            parent.grad = contribution if old is UNREACHED else old + contribution
 
 
 def backward(
@@ -276,6 +304,12 @@ def backward(
     """
     if len(roots) != len(grads):
         raise ValueError(f"backward got {len(roots)} roots but {len(grads)} gradients")
+    for root in roots:
+        if not root._requires_grad:
+            raise RuntimeError(
+                "backward() was called on a result that does not require grad: none of the "
+                "inputs it was computed from requires grad (or it was computed under no_grad())"
+            )
     with gc_paused():
         saved: list[tuple[Node, Any]] = []
         try:
@@ -283,35 +317,34 @@ def backward(
             for root, grad in zip(roots, grads):
                 old = root.grad
                 root.grad = grad if old is UNREACHED else old + grad
-            for node in reversed(order):
-                grad = node.grad
-                if grad is UNREACHED:
-                    continue
-                prev = node._prev
-                if not prev:
-                    if trace is not None:
-                        trace(node, grad, ())
-                    continue
-                local = node._local
-                if local is not None and trace is None:
-                    # Scalar fast path: the node stored its local derivatives.
-                    for parent, derivative in zip(prev, local):
-                        old = parent.grad
-                        if old is UNREACHED:
-                            parent.grad = derivative * grad
-                        else:
-                            parent.grad = old + derivative * grad
-                    continue
-                contributions = node._vjp(grad)
-                if trace is not None:
+            if trace is None:
+                for node in reversed(order):
+                    grad = node.grad
+                    if grad is UNREACHED:
+                        continue
+                    prev = node._prev
+                    if not prev:
+                        continue
+                    local = node._local
+                    if local is not None:
+                        # Scalar fast path: the node stored its local derivatives.
+                        for parent, derivative in zip(prev, local):
+                            old = parent.grad
+                            if old is UNREACHED:
+                                parent.grad = derivative * grad
+                            else:
+                                parent.grad = old + derivative * grad
+                    else:
+                        _add_contributions(prev, node._vjp(grad))
+            else:
+                for node in reversed(order):
+                    grad = node.grad
+                    if grad is UNREACHED:
+                        continue
+                    prev = node._prev
+                    contributions = node._vjp(grad) if prev else ()
                     trace(node, grad, contributions)
-                for parent, contribution in zip(prev, contributions):
-                    if contribution is not None and parent._requires_grad:
-                        old = parent.grad
-                        if old is UNREACHED:
-                            parent.grad = contribution
-                        else:
-                            parent.grad = old + contribution
+                    _add_contributions(prev, contributions)
         except BaseException:
             for node, old in saved:
                 node.grad = old

@@ -154,7 +154,7 @@ class Value:
 
     @property
     def local_grads(self) -> tuple[float, ...]:
-        """The local derivatives ``∂self/∂operand`` at the current values, aligned with ``_prev``."""
+        """Local derivatives ``∂self/∂operand`` at the current values, aligned with ``_prev``."""
         return self._local
 
     @property
@@ -173,7 +173,20 @@ class Value:
 
     def __add__(self, other: Any) -> Value:
         if type(other) is Value:
-            return _result(self.data + other.data, (self, other), "+", (1.0, 1.0))
+            # _result inlined: + and * are most of a scalar network's nodes.
+            out = _new(Value)
+            out.data = self.data + other.data
+            out.grad = 0.0
+            out.label = ""
+            if _state.grad_enabled:
+                out._prev = (self, other)
+                out._op = "+"
+                out._local = (1.0, 1.0)
+                out._scope = _state.scope
+            else:
+                out._prev = out._local = out._scope = ()
+                out._op = ""
+            return out
         return _result(self.data + _as_float(other), (self,), "+", (1.0,))
 
     __radd__ = __add__
@@ -181,7 +194,19 @@ class Value:
     def __mul__(self, other: Any) -> Value:
         if type(other) is Value:
             a, b = self.data, other.data
-            return _result(a * b, (self, other), "*", (b, a))
+            out = _new(Value)  # _result inlined, as in __add__
+            out.data = a * b
+            out.grad = 0.0
+            out.label = ""
+            if _state.grad_enabled:
+                out._prev = (self, other)
+                out._op = "*"
+                out._local = (b, a)
+                out._scope = _state.scope
+            else:
+                out._prev = out._local = out._scope = ()
+                out._op = ""
+            return out
         c = _as_float(other)
         return _result(self.data * c, (self,), "*", (c,))
 

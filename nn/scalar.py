@@ -17,22 +17,11 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 
-from autograd import Value, name_scope
+from autograd import Value
+
+from .module import Module
 
 __all__ = ["MLP", "Layer", "Module", "Neuron"]
-
-
-class Module:
-    """micrograd's base: ``parameters()`` and ``zero_grad()``."""
-
-    def zero_grad(self) -> None:
-        """Set every parameter's ``.grad`` to 0."""
-        for p in self.parameters():
-            p.grad = 0.0
-
-    def parameters(self) -> list[Value]:
-        """Return the trainable Values, in a fixed order."""
-        return []
 
 
 class Neuron(Module):
@@ -45,16 +34,13 @@ class Neuron(Module):
         self.b = Value(0)
         self.nonlin = nonlin
 
-    def __call__(self, x: Sequence[Value | float]) -> Value:
+    def forward(self, x: Sequence[Value | float]) -> Value:
         if len(x) != len(self.w):
             raise ValueError(f"Neuron expects {len(self.w)} inputs, got {len(x)}")
         act = self.b
         for wi, xi in zip(self.w, x):
             act = act + wi * xi
         return act.relu() if self.nonlin else act
-
-    def parameters(self) -> list[Value]:
-        return [*self.w, self.b]
 
     def __repr__(self) -> str:
         return f"{'ReLU' if self.nonlin else 'Linear'}Neuron({len(self.w)})"
@@ -66,17 +52,14 @@ class Layer(Module):
     def __init__(self, nin: int, nout: int, **kwargs: bool) -> None:
         if not isinstance(nout, int) or nout < 1:
             raise ValueError(f"Layer needs nout >= 1 neurons, got {nout!r}")
-        self.neurons = [Neuron(nin, **kwargs) for _ in range(nout)]
+        neurons = [Neuron(nin, **kwargs) for _ in range(nout)]
+        for i, n in enumerate(neurons):
+            n.scope_name = f"neuron{i}"
+        self.neurons = neurons
 
-    def __call__(self, x: Sequence[Value | float]) -> Value | list[Value]:
-        out = []
-        for i, n in enumerate(self.neurons):
-            with name_scope(f"neuron{i}"):
-                out.append(n(x))
+    def forward(self, x: Sequence[Value | float]) -> Value | list[Value]:
+        out = [n(x) for n in self.neurons]
         return out[0] if len(out) == 1 else out
-
-    def parameters(self) -> list[Value]:
-        return [p for n in self.neurons for p in n.parameters()]
 
     def __repr__(self) -> str:
         return f"Layer of [{', '.join(str(n) for n in self.neurons)}]"
@@ -87,19 +70,16 @@ class MLP(Module):
 
     def __init__(self, nin: int, nouts: Sequence[int]) -> None:
         sz = [nin, *nouts]
-        self.layers = [
-            Layer(sz[i], sz[i + 1], nonlin=i != len(nouts) - 1) for i in range(len(nouts))
-        ]
+        layers = [Layer(sz[i], sz[i + 1], nonlin=i != len(nouts) - 1) for i in range(len(nouts))]
+        for i, layer in enumerate(layers):
+            layer.scope_name = f"layer{i}"
+        self.layers = layers
+        self.scope_name = "MLP"
 
-    def __call__(self, x: Sequence[Value | float]) -> Value | list[Value]:
-        with name_scope("MLP"):
-            for i, layer in enumerate(self.layers):
-                with name_scope(f"layer{i}"):
-                    x = layer(x)
+    def forward(self, x: Sequence[Value | float]) -> Value | list[Value]:
+        for layer in self.layers:
+            x = layer(x)
         return x
-
-    def parameters(self) -> list[Value]:
-        return [p for layer in self.layers for p in layer.parameters()]
 
     def __repr__(self) -> str:
         return f"MLP of [{', '.join(str(layer) for layer in self.layers)}]"
