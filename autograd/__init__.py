@@ -2,6 +2,7 @@
 
 from ._core import (
     backward,
+    gradients,
     current_scope,
     enable_grad,
     gc_paused,
@@ -10,7 +11,14 @@ from ._core import (
     no_grad,
     topological_order,
 )
-from .gradcheck import GradcheckError, GradcheckFailure, GradcheckResult, gradcheck
+from .functional import grad, hessian, hvp, jacobian, value_and_grad
+from .gradcheck import (
+    GradcheckError,
+    GradcheckFailure,
+    GradcheckResult,
+    gradcheck,
+    gradgradcheck,
+)
 from .value import Value
 
 __all__ = [
@@ -22,7 +30,14 @@ __all__ = [
     "current_scope",
     "enable_grad",
     "gc_paused",
+    "grad",
     "gradcheck",
+    "gradgradcheck",
+    "gradients",
+    "hessian",
+    "hvp",
+    "jacobian",
+    "value_and_grad",
     "is_grad_enabled",
     "name_scope",
     "no_grad",

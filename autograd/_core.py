@@ -47,8 +47,10 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, Protocol
 
 __all__ = [
+    "UNREACHED",
     "Node",
     "backward",
+    "gradients",
     "current_scope",
     "enable_grad",
     "gc_paused",
@@ -276,32 +278,62 @@ def _add_contributions(prev: tuple[Node, ...], contributions: Sequence[Any]) -> 
             parent.grad = contribution if old is UNREACHED else old + contribution
 
 
-def backward(
+def _is_zero(grad: Any) -> bool:
+    """True for the "no gradient yet" values: ``None`` (Tensor) and ``0.0`` (Value)."""
+    return grad is None or (type(grad) is float and grad == 0.0)
+
+
+def _walk(order: list[Node], trace: Trace | None, create_graph: bool) -> None:
+    """Push every reached node's gradient to its parents, children before parents."""
+    if create_graph:
+        # Gradients are nodes: every rule is evaluated with recorded operations.
+        with enable_grad():
+            for node in reversed(order):
+                grad = node.grad
+                if grad is UNREACHED or not node._prev:
+                    continue
+                contributions = node._vjp_graph(grad)
+                if trace is not None:
+                    trace(node, grad, contributions)
+                _add_contributions(node._prev, contributions)
+    elif trace is None:
+        for node in reversed(order):
+            grad = node.grad
+            if grad is UNREACHED:
+                continue
+            prev = node._prev
+            if not prev:
+                continue
+            local = node._local
+            if local is not None:
+                # Scalar fast path: the node stored its local derivatives.
+                for parent, derivative in zip(prev, local):
+                    old = parent.grad
+                    if old is UNREACHED:
+                        parent.grad = derivative * grad
+                    else:
+                        parent.grad = old + derivative * grad
+            else:
+                _add_contributions(prev, node._vjp(grad))
+    else:
+        for node in reversed(order):
+            grad = node.grad
+            if grad is UNREACHED:
+                continue
+            prev = node._prev
+            contributions = node._vjp(grad) if prev else ()
+            trace(node, grad, contributions)
+            _add_contributions(prev, contributions)
+
+
+def _run(
     roots: Sequence[Node],
     grads: Sequence[Any],
-    *,
-    trace: Trace | None = None,
-) -> None:
-    """Backpropagate ``grads`` from ``roots`` into every reachable node.
-
-    Visits each node once in reverse topological order, asks it for its
-    parents' contributions (``_vjp``) and sums them into the parents. During
-    the walk a node's ``.grad`` slot holds only *this* pass's gradient; the
-    value it had before is added back at the end, so a second ``backward()``
-    accumulates exactly as in PyTorch, and earlier gradients are never
-    propagated twice. Nothing is written in place into an array another
-    gradient might share.
-
-    All or nothing: if a backward rule raises, every ``.grad`` is restored to
-    what it was before the call and the exception propagates.
-
-    ``trace``, when given, is called as ``trace(node, upstream, contributions)``
-    for every reached node in the engine's real order: this is how ``viz``
-    steps through backprop without a second implementation of it.
-
-    The cyclic garbage collector is paused during the walk (see
-    :func:`gc_paused`).
-    """
+    trace: Trace | None,
+    create_graph: bool,
+    inputs: Sequence[Node] | None,
+) -> list[Any] | None:
+    """One backward pass. With ``inputs``, return their gradients and restore every ``.grad``."""
     if len(roots) != len(grads):
         raise ValueError(f"backward got {len(roots)} roots but {len(grads)} gradients")
     for root in roots:
@@ -317,34 +349,13 @@ def backward(
             for root, grad in zip(roots, grads):
                 old = root.grad
                 root.grad = grad if old is UNREACHED else old + grad
-            if trace is None:
-                for node in reversed(order):
-                    grad = node.grad
-                    if grad is UNREACHED:
-                        continue
-                    prev = node._prev
-                    if not prev:
-                        continue
-                    local = node._local
-                    if local is not None:
-                        # Scalar fast path: the node stored its local derivatives.
-                        for parent, derivative in zip(prev, local):
-                            old = parent.grad
-                            if old is UNREACHED:
-                                parent.grad = derivative * grad
-                            else:
-                                parent.grad = old + derivative * grad
-                    else:
-                        _add_contributions(prev, node._vjp(grad))
-            else:
-                for node in reversed(order):
-                    grad = node.grad
-                    if grad is UNREACHED:
-                        continue
-                    prev = node._prev
-                    contributions = node._vjp(grad) if prev else ()
-                    trace(node, grad, contributions)
-                    _add_contributions(prev, contributions)
+            _walk(order, trace, create_graph)
+            if inputs is not None:
+                collected = {id(node) for node, _ in saved}
+                found = [x.grad if id(x) in collected else UNREACHED for x in inputs]
+                for node, old in saved:
+                    node.grad = old
+                return [None if g is UNREACHED else g for g in found]
         except BaseException:
             for node, old in saved:
                 node.grad = old
@@ -353,5 +364,59 @@ def backward(
             new = node.grad
             if new is UNREACHED:
                 node.grad = old
-            elif old is not None:
+            elif not _is_zero(old):
                 node.grad = old + new
+    return None
+
+
+def backward(
+    roots: Sequence[Node],
+    grads: Sequence[Any],
+    *,
+    trace: Trace | None = None,
+    create_graph: bool = False,
+) -> None:
+    """Backpropagate ``grads`` from ``roots`` into every reachable node's ``.grad``.
+
+    Visits each node once in reverse topological order, asks it for its
+    parents' contributions and sums them into the parents. During the walk a
+    node's ``.grad`` slot holds only *this* pass's gradient; the value it had
+    before is added back at the end, so a second ``backward()`` accumulates
+    exactly as in PyTorch, and earlier gradients are never propagated twice.
+    Nothing is written in place into an array another gradient might share.
+
+    All or nothing: if a backward rule raises, every ``.grad`` is restored to
+    what it was before the call and the exception propagates.
+
+    ``trace``, when given, is called as ``trace(node, upstream, contributions)``
+    for every reached node in the engine's real order: this is how ``viz``
+    steps through backprop without a second implementation of it.
+
+    ``create_graph=True`` evaluates every backward rule with recorded
+    operations (``node._vjp_graph``): ``grads`` must then be nodes, and every
+    ``.grad`` becomes a node that can itself be backpropagated (second
+    derivatives, Hessian-vector products).
+
+    The cyclic garbage collector is paused during the walk (see
+    :func:`gc_paused`).
+    """
+    _run(roots, grads, trace, create_graph, None)
+
+
+def gradients(
+    roots: Sequence[Node],
+    grads: Sequence[Any],
+    inputs: Sequence[Node],
+    *,
+    create_graph: bool = False,
+) -> list[Any]:
+    """Return ∂(Σ grads·roots)/∂input for each of ``inputs``, leaving every ``.grad`` untouched.
+
+    The side-effect-free form of :func:`backward` (``torch.autograd.grad``):
+    ``None`` for an input no gradient reached. With ``create_graph=True`` the
+    results are nodes recorded in the graph, so they can be differentiated
+    again.
+    """
+    result = _run(roots, grads, None, create_graph, inputs)
+    assert result is not None
+    return result

@@ -20,10 +20,10 @@ from typing import Any
 
 import numpy as np
 
-from ._core import UNREACHED, backward, no_grad
+from ._core import UNREACHED, backward, enable_grad, gradients, no_grad
 from .value import Value
 
-__all__ = ["GradcheckError", "GradcheckFailure", "GradcheckResult", "gradcheck"]
+__all__ = ["GradcheckError", "GradcheckFailure", "GradcheckResult", "gradcheck", "gradgradcheck"]
 
 
 class GradcheckError(AssertionError):
@@ -238,3 +238,59 @@ def gradcheck(
             f"{failures[0].describe()}"
         )
     return result
+
+
+def gradgradcheck(
+    fn: Callable[..., Any],
+    *inputs: Any,
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    raise_exception: bool = True,
+    seed: int | None = 0,
+) -> GradcheckResult:
+    """Check second derivatives: the gradient of ``fn``'s gradient, against finite differences.
+
+    For a fixed random cotangent ``v`` it builds ``h(x) = ∂(v · fn(x))/∂x`` with
+    ``create_graph=True`` and runs :func:`gradcheck` on ``h``: backprop through
+    the recorded gradient computation against central differences of first
+    derivatives. Same arguments and result as :func:`gradcheck`.
+    """
+    _check_inputs(inputs)
+    rng = np.random.default_rng(seed)
+    with enable_grad():
+        probe = _outputs(fn(*inputs))
+    cotangents = [
+        rng.uniform(0.5, 1.5, size=np.shape(out.data))
+        * rng.choice((-1.0, 1.0), size=np.shape(out.data))
+        for out in probe
+    ]
+    del probe
+
+    def first_derivatives(*xs: Any) -> list[Any]:
+        with enable_grad():
+            outs = _outputs(fn(*xs))
+            seeds = [
+                Value(float(v)) if _is_value(out) else type(out)(v.astype(out.data.dtype))
+                for v, out in zip(cotangents, outs)
+            ]
+            live = [(o, s) for o, s in zip(outs, seeds) if o._requires_grad]
+            found = (
+                gradients([o for o, _ in live], [s for _, s in live], xs, create_graph=True)
+                if live
+                else [None] * len(xs)
+            )
+        return [
+            g if g is not None else (Value(0.0) if _is_value(x) else type(x)(np.zeros_like(x.data)))
+            for g, x in zip(found, xs)
+        ]
+
+    return gradcheck(
+        first_derivatives,
+        *inputs,
+        eps=eps,
+        atol=atol,
+        rtol=rtol,
+        raise_exception=raise_exception,
+        seed=None if seed is None else seed + 1,
+    )

@@ -103,7 +103,7 @@ class Value:
     steps.
     """
 
-    __slots__ = ("_local", "_op", "_prev", "_scope", "data", "grad", "label")
+    __slots__ = ("_ctx", "_local", "_op", "_prev", "_scope", "data", "grad", "label")
     __array_ufunc__ = None  # numpy defers to Value's reflected operators
     _requires_grad = True
 
@@ -134,13 +134,27 @@ class Value:
             return (local[0] * grad,)
         return ()
 
-    def backward(self, grad: float = 1.0) -> None:
+    def _vjp_graph(self, grad: Value) -> tuple[Value, ...]:
+        return tuple([local * grad for local in _graph_locals(self)])
+
+    def backward(self, grad: float = 1.0, *, create_graph: bool = False) -> None:
         """Backpropagate from this node: every reachable node's ``.grad`` += ∂self/∂node · grad.
 
         Gradients accumulate across calls (as in PyTorch); zero them between
-        training steps.
+        training steps. With ``create_graph=True`` each ``.grad`` becomes a
+        :class:`Value` node recording how the gradient was computed, so it can
+        be backpropagated again (second derivatives)::
+
+            x = Value(3.0)
+            (x**3).backward(create_graph=True)   # x.grad is Value(27.0)
+            g = x.grad
+            x.grad = 0.0
+            g.backward()                         # x.grad == 18.0 = d²(x³)/dx²
         """
-        backward((self,), (_as_float(grad),))
+        if create_graph:
+            backward((self,), (Value(grad),), create_graph=True)
+        else:
+            backward((self,), (_as_float(grad),))
 
     @property
     def _backward(self) -> Callable[[], None]:
@@ -234,7 +248,9 @@ class Value:
     def __rtruediv__(self, other: Any) -> Value:
         b = self.data
         out = sm.div(_as_float(other), b)
-        return _result(out, (self,), "/", (-sm.div(out, b),))
+        node = _result(out, (self,), "/", (-sm.div(out, b),))
+        node._ctx = "divisor"  # self is the divisor (c / self), for second derivatives
+        return node
 
     def __pow__(self, other: Any) -> Value:
         a = self.data
@@ -246,13 +262,17 @@ class Value:
             return _result(out, (self, other), "**", (da, db))
         b = _as_float(other)
         da = 0.0 if b == 0.0 else b * sm.power(a, b - 1.0)
-        return _result(sm.power(a, b), (self,), f"**{other}", (da,))
+        out = _result(sm.power(a, b), (self,), f"**{other}", (da,))
+        out._ctx = b
+        return out
 
     def __rpow__(self, other: Any) -> Value:
         a, b = _as_float(other), self.data
         out = sm.power(a, b)
         db = 0.0 if a == 0.0 and b >= 0.0 else out * sm.log(a)
-        return _result(out, (self,), "**", (db,))
+        node = _result(out, (self,), "**", (db,))
+        node._ctx = a  # the constant base, for second derivatives
+        return node
 
     # -- elementwise functions ----------------------------------------------
 
@@ -327,3 +347,65 @@ class Value:
         """``cos x``; derivative ``−sin x``."""
         x = self.data
         return _result(sm.cos(x), (self,), "cos", (-sm.sin(x),))
+
+
+# ----------------------------------------------------------------------------
+# Local derivatives as Values, for create_graph=True (second derivatives)
+# ----------------------------------------------------------------------------
+# Each rule is the same formula as the op's float local derivative above, written
+# with Value operations so that differentiating it again is possible. Ops whose
+# local derivative is constant (or piecewise constant: relu, abs, sign) reuse
+# their float ``_local``: a number is exactly right there.
+
+
+def _pow_locals(out: Value, a: Value, b: Value | None = None) -> tuple[Any, ...]:
+    if b is None:
+        if out._op != "**":  # a ** constant; "**" with one operand is constant ** a
+            c = out._ctx
+            return (0.0 if c == 0.0 else c * a ** (c - 1.0),)
+        base = out._ctx  # c ** a: a is the exponent
+        return (0.0 if base == 0.0 and a.data >= 0.0 else out * sm.log(base),)
+    # b·a**(b−1) is 0 at b == 0 by itself (and still varies with b); only 0·inf needs care.
+    da = 0.0 if b.data == 0.0 and a.data == 0.0 else b * a ** (b - 1.0)
+    db = 0.0 if a.data == 0.0 and b.data >= 0.0 else out * a.log()
+    return (da, db)
+
+
+def _div_locals(out: Value, a: Value, b: Value | None = None) -> tuple[Any, ...]:
+    if b is not None:
+        return (1.0 / b, -out / b)
+    if getattr(out, "_ctx", None) == "divisor":
+        return (-out / a,)
+    return out._local  # a / constant
+
+
+def _mish_locals(out: Value, a: Value) -> tuple[Any, ...]:
+    t = a.softplus().tanh()
+    return (t + a * a.sigmoid() * (1.0 - t * t),)
+
+
+_GRAPH_LOCALS: dict[str, Callable[..., tuple[Any, ...]]] = {
+    "*": lambda out, a, b=None: out._local if b is None else (b, a),
+    "/": _div_locals,
+    "**": _pow_locals,
+    "exp": lambda out, a: (out,),
+    "log": lambda out, a: (1.0 / a,),
+    "sqrt": lambda out, a: (0.5 / out,),
+    "tanh": lambda out, a: (1.0 - out * out,),
+    "sigmoid": lambda out, a: (out * (1.0 - out),),
+    "softplus": lambda out, a: (a.sigmoid(),),
+    "mish": _mish_locals,
+    "sin": lambda out, a: (a.cos(),),
+    "cos": lambda out, a: (-a.sin(),),
+}
+
+
+def _graph_locals(node: Value) -> tuple[Any, ...]:
+    """The local derivatives of ``node`` as Values (or exact numbers), aligned with ``_prev``."""
+    op = node._op
+    rule = _GRAPH_LOCALS.get(op)
+    if rule is None and op.startswith("**"):
+        rule = _pow_locals
+    if rule is None:
+        return node._local  # linear or piecewise-constant derivative: a number is exact
+    return rule(node, *node._prev)

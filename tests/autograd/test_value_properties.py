@@ -7,32 +7,9 @@ from hypothesis import strategies as st
 
 from autograd import Value, gradcheck
 from autograd.testing import finite_floats, floats_away_from, positive_floats, values
+from value_cases import UNARY, positive_values
 
 TOL = {"atol": 1e-6, "rtol": 1e-5}
-
-UNARY = {
-    "exp": (lambda v: v.exp(), values(-5, 5)),
-    "log": (lambda v: v.log(), positive_floats(0.05, 10).map(lambda x: Value(x))),
-    "sqrt": (lambda v: v.sqrt(), positive_floats(0.05, 10).map(lambda x: Value(x))),
-    "tanh": (lambda v: v.tanh(), values(-4, 4)),
-    "sigmoid": (lambda v: v.sigmoid(), values(-8, 8)),
-    "softplus": (lambda v: v.softplus(), values(-8, 8)),
-    "mish": (lambda v: v.mish(), values(-8, 8)),
-    "relu": (lambda v: v.relu(), values(away_from=(0.0,))),
-    "leaky_relu": (lambda v: v.leaky_relu(0.1), values(away_from=(0.0,))),
-    "abs": (lambda v: v.abs(), values(away_from=(0.0,))),
-    "sign": (lambda v: v.sign(), values(away_from=(0.0,))),
-    "sin": (lambda v: v.sin(), values()),
-    "cos": (lambda v: v.cos(), values()),
-    "neg": (lambda v: -v, values()),
-    "square": (lambda v: v**2, values()),
-    "cube_root_of_positive": (
-        lambda v: v ** (1 / 3),
-        positive_floats(0.05, 10).map(lambda x: Value(x)),
-    ),
-    "reciprocal": (lambda v: 1.0 / v, values(away_from=(0.0,), margin=0.1)),
-    "exp_base": (lambda v: 2.5**v, values(-3, 3)),
-}
 
 
 @given(data=st.data())
