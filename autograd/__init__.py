@@ -2,10 +2,10 @@
 
 from ._core import (
     backward,
-    gradients,
     current_scope,
     enable_grad,
     gc_paused,
+    gradients,
     is_grad_enabled,
     name_scope,
     no_grad,
@@ -36,10 +36,10 @@ __all__ = [
     "gradients",
     "hessian",
     "hvp",
-    "jacobian",
-    "value_and_grad",
     "is_grad_enabled",
+    "jacobian",
     "name_scope",
     "no_grad",
     "topological_order",
+    "value_and_grad",
 ]

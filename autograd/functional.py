@@ -1,4 +1,4 @@
-"""A functional API over the backprop core: ``grad``, ``value_and_grad``, ``jacobian``, ``hessian``, ``hvp``.
+"""A functional API over the backprop core: grad, value_and_grad, jacobian, hessian, hvp.
 
 In JAX's style, these transform a function rather than read ``.grad``::
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from hypothesis import given
 from hypothesis import strategies as st
+from value_cases import UNARY
 
 from autograd import Value, gradcheck
 from autograd.testing import finite_floats, floats_away_from, positive_floats, values
-from value_cases import UNARY, positive_values
 
 TOL = {"atol": 1e-6, "rtol": 1e-5}
 
