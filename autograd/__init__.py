@@ -19,14 +19,17 @@ from .gradcheck import (
     gradcheck,
     gradgradcheck,
 )
+from .tensor import Tensor, concatenate, maximum, minimum, stack, where
 from .value import Value
 
 __all__ = [
     "GradcheckError",
     "GradcheckFailure",
     "GradcheckResult",
+    "Tensor",
     "Value",
     "backward",
+    "concatenate",
     "current_scope",
     "enable_grad",
     "gc_paused",
@@ -38,8 +41,12 @@ __all__ = [
     "hvp",
     "is_grad_enabled",
     "jacobian",
+    "maximum",
+    "minimum",
     "name_scope",
     "no_grad",
+    "stack",
     "topological_order",
     "value_and_grad",
+    "where",
 ]

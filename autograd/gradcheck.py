@@ -163,7 +163,10 @@ def gradcheck(
             float(v) if _is_value(out) else v.astype(out.data.dtype)
             for v, out in zip(cotangents, outs)
         ]
-        backward(outs, seeds)
+        # An output that depends on no input (a constant) contributes nothing.
+        live = [(out, seed) for out, seed in zip(outs, seeds) if out._requires_grad]
+        if live:
+            backward([out for out, _ in live], [seed for _, seed in live])
         analytical = []
         for x in inputs:
             g = x.grad

@@ -1,0 +1,95 @@
+"""Neural-network building blocks on ``autograd``: modules, activations, losses, data, training.
+
+* :mod:`nn.module` — :class:`Module` (parameters, train/eval, state dicts, ``.npz`` files);
+* :mod:`nn.functional` — activations and losses as functions (Value, list of Values, Tensor);
+* :mod:`nn.activations`, :mod:`nn.losses` — the same as modules;
+* :mod:`nn.layers` — Tensor ``Linear``, ``Sequential``, ``MLP``;
+* :mod:`nn.scalar` — micrograd-compatible ``Neuron``, ``Layer``, ``MLP`` on ``Value``;
+* :mod:`nn.perceptron` — Rosenblatt's perceptron and a differentiable sigmoid neuron;
+* :mod:`nn.data` — toy data sets, batching, train/test split, the digits;
+* :mod:`nn.training` — ``fit()`` and ``History``;
+* :mod:`nn.lecture` — the lecture's 3-3-2 network and its chain-rule products.
+
+``nn`` does not import ``optim``: ``fit`` takes any object with ``step()`` and
+``zero_grad()``.
+"""
+
+from . import functional, lecture, scalar
+from .activations import (
+    Identity,
+    LeakyReLU,
+    LogSoftmax,
+    Mish,
+    ReLU,
+    Sigmoid,
+    Sign,
+    Softmax,
+    Softplus,
+    Tanh,
+)
+from .data import (
+    BatchIterator,
+    load_digits,
+    make_blobs,
+    make_circles,
+    make_logic_gate,
+    make_moons,
+    make_spirals,
+    make_xor,
+    standardize,
+    train_test_split,
+)
+from .layers import MLP, Linear, Sequential
+from .losses import (
+    BCELoss,
+    BCEWithLogitsLoss,
+    CrossEntropyFromProbsLoss,
+    CrossEntropyLoss,
+    HingeLoss,
+    MSELoss,
+)
+from .module import Module
+from .perceptron import Perceptron, SigmoidNeuron
+from .training import History, accuracy, fit, predict
+
+__all__ = [
+    "MLP",
+    "BCELoss",
+    "BCEWithLogitsLoss",
+    "BatchIterator",
+    "CrossEntropyFromProbsLoss",
+    "CrossEntropyLoss",
+    "HingeLoss",
+    "History",
+    "Identity",
+    "LeakyReLU",
+    "Linear",
+    "LogSoftmax",
+    "MSELoss",
+    "Mish",
+    "Module",
+    "Perceptron",
+    "ReLU",
+    "Sequential",
+    "Sigmoid",
+    "SigmoidNeuron",
+    "Sign",
+    "Softmax",
+    "Softplus",
+    "Tanh",
+    "accuracy",
+    "fit",
+    "functional",
+    "lecture",
+    "load_digits",
+    "make_blobs",
+    "make_circles",
+    "make_logic_gate",
+    "make_moons",
+    "make_spirals",
+    "make_xor",
+    "predict",
+    "scalar",
+    "standardize",
+    "train_test_split",
+]

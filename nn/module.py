@@ -1,0 +1,293 @@
+"""The :class:`Module` base: parameters, train/eval, name scopes, state dicts and ``.npz`` files.
+
+A module's *parameters* are found by walking its attributes in definition
+order: a :class:`~autograd.Value`, a ``Tensor`` with ``requires_grad``, a
+submodule, or a list / tuple / dict holding any of these. Each parameter is
+listed once, however many attributes refer to it (tied weights).
+
+Calling a module runs :meth:`Module.forward` inside
+``autograd.name_scope(<name>)`` where the name is the attribute under which
+the parent holds it (``"layers.0"``) or, for a top-level module, its class
+name. Nested modules give nested scopes (``MLP/layers.0``), which is how
+``viz`` collapses a large graph into boxes by module.
+
+Model files are ``.npz`` archives of plain arrays, read back with
+``allow_pickle=False``: no code runs when a model is loaded.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from autograd import Value, name_scope
+
+__all__ = ["Module", "is_parameter"]
+
+
+def is_parameter(obj: Any) -> bool:
+    """Return whether ``obj`` is a trainable leaf: a ``Value``, or a ``Tensor`` needing grad.
+
+    Tensors are recognised by duck typing (``.data`` ndarray and ``.requires_grad``)
+    so that this module needs only ``autograd.Value`` at import time.
+    """
+    if type(obj) is Value:
+        return True
+    return isinstance(getattr(obj, "data", None), np.ndarray) and bool(
+        getattr(obj, "requires_grad", False)
+    )
+
+
+class Module:
+    """Base class of every ``nn`` model, layer, activation and loss.
+
+    Subclasses implement :meth:`forward` and store their parameters and
+    submodules as ordinary attributes; everything else is derived:
+
+    * :meth:`parameters` / :meth:`named_parameters` — ordered, deduplicated;
+    * :meth:`zero_grad` — ``Value.grad = 0.0``, ``Tensor.grad = None``;
+    * :meth:`train` / :meth:`eval` — sets ``training`` on the whole tree;
+    * ``module(x)`` — ``forward(x)`` inside the module's name scope;
+    * :meth:`state_dict` / :meth:`load_state_dict`, :meth:`save` / :meth:`load`.
+
+    Attributes whose name starts with ``_`` are private and never walked.
+    """
+
+    training: bool = True
+    _scope_name: str | None = None
+
+    # -- naming -------------------------------------------------------------
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if not name.startswith("_"):
+            _name_children(name, value)
+        object.__setattr__(self, name, value)
+
+    @property
+    def scope_name(self) -> str:
+        """The name this module records on the graph nodes it creates."""
+        return self._scope_name or type(self).__name__
+
+    @scope_name.setter
+    def scope_name(self, name: str) -> None:
+        if not isinstance(name, str) or not name:
+            raise ValueError(f"scope_name must be a non-empty string, got {name!r}")
+        object.__setattr__(self, "_scope_name", name)
+
+    # -- calling ------------------------------------------------------------
+
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        """Compute the module's output; subclasses override this."""
+        raise NotImplementedError(f"{type(self).__name__} must implement forward()")
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        with name_scope(self.scope_name):
+            return self.forward(*args, **kwargs)
+
+    # -- the attribute walk -------------------------------------------------
+
+    def _attributes(self) -> Iterator[tuple[str, Any]]:
+        """The public attributes to walk, in definition order (containers override)."""
+        for name, value in vars(self).items():
+            if not name.startswith("_"):
+                yield name, value
+
+    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
+        """Yield ``(dotted name, module)`` for this module and every submodule, each once."""
+        seen: set[int] = set()
+        for name, obj in _walk(self, prefix):
+            if isinstance(obj, Module) and id(obj) not in seen:
+                seen.add(id(obj))
+                yield name, obj
+
+    def children(self) -> Iterator[tuple[str, Module]]:
+        """Yield ``(name, module)`` for the direct submodules (inside lists too)."""
+        for name, value in self._attributes():
+            for sub_name, obj in _flatten(name, value):
+                if isinstance(obj, Module):
+                    yield sub_name, obj
+
+    def named_parameters(self, prefix: str = "") -> list[tuple[str, Any]]:
+        """Return ``(dotted name, parameter)`` pairs in definition order, each parameter once.
+
+        Names follow the attribute path: ``"layers.0.weight"``, ``"w.3"``.
+        A parameter reachable under two names is listed under the first.
+        """
+        seen: set[int] = set()
+        out: list[tuple[str, Any]] = []
+        for name, obj in _walk(self, prefix):
+            if is_parameter(obj) and id(obj) not in seen:
+                seen.add(id(obj))
+                out.append((name, obj))
+        return out
+
+    def parameters(self) -> list[Any]:
+        """Return the trainable parameters (``Value`` or ``Tensor``) in a fixed order, each once."""
+        return [p for _, p in self.named_parameters()]
+
+    def zero_grad(self) -> None:
+        """Reset gradients: ``0.0`` for a ``Value``, ``None`` for a ``Tensor`` (as PyTorch)."""
+        for p in self.parameters():
+            p.grad = 0.0 if type(p) is Value else None
+
+    def train(self, mode: bool = True) -> Module:
+        """Set ``training = mode`` on this module and all submodules; return ``self``."""
+        for _, module in self.named_modules():
+            object.__setattr__(module, "training", bool(mode))
+        return self
+
+    def eval(self) -> Module:
+        """Same as ``train(False)``."""
+        return self.train(False)
+
+    # -- printing -----------------------------------------------------------
+
+    def extra_repr(self) -> str:
+        """Text shown inside the parentheses of this module's repr (override)."""
+        return ""
+
+    def __repr__(self) -> str:
+        lines = []
+        for name, child in self.children():
+            child_repr = repr(child).replace("\n", "\n  ")
+            lines.append(f"  ({name}): {child_repr}")
+        head = f"{type(self).__name__}({self.extra_repr()}"
+        if not lines:
+            return head + ")"
+        return head + "\n" + "\n".join(lines) + "\n)"
+
+    # -- state dicts and files ---------------------------------------------
+
+    def state_dict(self) -> dict[str, np.ndarray]:
+        """Return ``{name: array copy}`` per parameter; a ``Value`` gives a 0-d float64 array."""
+        out: dict[str, np.ndarray] = {}
+        for name, p in self.named_parameters():
+            if type(p) is Value:
+                out[name] = np.array(p.data, dtype=np.float64)
+            else:
+                out[name] = np.array(p.data, copy=True)
+        return out
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        """Copy ``state`` into the parameters, all or nothing.
+
+        Every key, shape and dtype is checked before anything is assigned: a
+        missing or unexpected key, or a wrong shape or dtype, raises
+        ``KeyError`` / ``ValueError`` naming the key and what was expected,
+        and the model is left unchanged.
+        """
+        params = dict(self.named_parameters())
+        missing = [k for k in params if k not in state]
+        unexpected = [k for k in state if k not in params]
+        if missing or unexpected:
+            raise KeyError(
+                f"state dict does not match {type(self).__name__}: "
+                f"missing keys {missing}, unexpected keys {unexpected}"
+            )
+        arrays: dict[str, np.ndarray] = {}
+        for name, p in params.items():
+            arr = np.asarray(state[name])
+            if type(p) is Value:
+                want_shape, want_dtype = (), np.dtype(np.float64)
+            else:
+                want_shape, want_dtype = p.data.shape, p.data.dtype
+            if arr.shape != want_shape:
+                raise ValueError(
+                    f"state dict key {name!r}: expected shape {want_shape}, got {arr.shape}"
+                )
+            if arr.dtype != want_dtype:
+                raise ValueError(
+                    f"state dict key {name!r}: expected dtype {want_dtype}, got {arr.dtype} "
+                    f"(convert it with arr.astype(np.{want_dtype.name}) if that is intended)"
+                )
+            arrays[name] = arr
+        for name, p in params.items():
+            if type(p) is Value:
+                p.data = float(arrays[name])
+            else:
+                p.data = np.array(arrays[name], copy=True)
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write :meth:`state_dict` to ``path`` as an ``.npz`` archive, atomically.
+
+        The archive is written to a temporary file in the same directory and
+        renamed over ``path`` (``os.replace``), so a crash never leaves a
+        half-written model. ``path`` is used as given (no suffix is added).
+        """
+        path = Path(path)
+        directory = path.parent if str(path.parent) else Path(".")
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                np.savez(f, **self.state_dict())
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+
+    def load(self, path: str | os.PathLike[str]) -> Module:
+        """Load parameters saved by :meth:`save` (``allow_pickle=False``); return ``self``."""
+        with np.load(path, allow_pickle=False) as archive:
+            state = {key: archive[key] for key in archive.files}
+        self.load_state_dict(state)
+        return self
+
+
+def _flatten(name: str, value: Any) -> Iterator[tuple[str, Any]]:
+    """Yield ``(name, item)`` for a value, expanding lists, tuples and dicts one level."""
+    if isinstance(value, list | tuple):
+        for i, item in enumerate(value):
+            yield f"{name}.{i}", item
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield f"{name}.{key}", item
+    else:
+        yield name, value
+
+
+def _walk(root: Module, prefix: str) -> Iterator[tuple[str, Any]]:
+    """Pre-order walk of a module tree (iterative), yielding ``(dotted name, object)``.
+
+    Modules are expanded once each (a module that refers back to an ancestor
+    does not loop); containers are expanded at any depth.
+    """
+    expanded: set[int] = set()
+    stack: list[Iterator[tuple[str, Any]]] = [iter([(prefix, root)])]
+    while stack:
+        try:
+            name, obj = next(stack[-1])
+        except StopIteration:
+            stack.pop()
+            continue
+        yield name, obj
+        if isinstance(obj, Module):
+            if id(obj) in expanded:
+                continue
+            expanded.add(id(obj))
+            stack.append(_prefixed(name, obj._attributes()))
+        elif isinstance(obj, list | tuple):
+            stack.append(_prefixed(name, enumerate(obj)))
+        elif isinstance(obj, dict):
+            stack.append(_prefixed(name, obj.items()))
+
+
+def _prefixed(name: str, items: Any) -> Iterator[tuple[str, Any]]:
+    join = f"{name}." if name else ""
+    for key, value in items:
+        yield f"{join}{key}", value
+
+
+def _name_children(name: str, value: Any) -> None:
+    """Give unnamed submodules stored under ``name`` their scope name (first owner wins)."""
+    for sub_name, item in _flatten(name, value):
+        if isinstance(item, Module) and item._scope_name is None:
+            object.__setattr__(item, "_scope_name", sub_name)
