@@ -18,9 +18,7 @@ from typing import Any
 import numpy as np
 
 from . import _tensor_ops as ops
-from . import tensor as T
-
-Tensor = T.Tensor
+from .tensor import Tensor, _node, where
 
 
 def _operands(out: Tensor, xd: Any, yd: Any, rx: bool, ry: bool) -> tuple[Any, Any]:
@@ -63,10 +61,10 @@ def _pow(out, g, xd, yd, od, rx, ry):
             c = float(yd)
             gx = g * 0.0 if c == 0 else g * (c * x ** (c - 1))
         else:
-            gx = T.where((yd == 0) & (xd == 0), 0.0, g * (y * x ** (y - 1)))
+            gx = where((yd == 0) & (xd == 0), 0.0, g * (y * x ** (y - 1)))
     if ry:
         log_x = x.log() if rx else ops.log_forward(np.asarray(xd, dtype=od.dtype))
-        gy = T.where((xd == 0) & (yd >= 0), 0.0, g * (out * log_x))
+        gy = where((xd == 0) & (yd >= 0), 0.0, g * (out * log_x))
     return _pick(gx, gy, rx, ry)
 
 
@@ -93,7 +91,7 @@ def _matmul(out, g, xd, yd, od, rx, ry):
     gx = gy = None
     if rx:
         ga = G @ _transpose_last(b)
-        gx = ga.reshape(ga.shape[:-2] + (ga.shape[-1],)) if xd.ndim == 1 else ga
+        gx = ga.reshape((*ga.shape[:-2], ga.shape[-1])) if xd.ndim == 1 else ga
     if ry:
         gb = _transpose_last(a) @ G
         gy = gb.reshape(gb.shape[:-1]) if yd.ndim == 1 else gb
@@ -101,31 +99,27 @@ def _matmul(out, g, xd, yd, od, rx, ry):
 
 
 def _maximum(out, g, xd, yd, od, rx, ry):
-    half = T.where(xd == yd, g * 0.5, 0.0)
-    gx = T.where(xd > yd, g, half) if rx else None
-    gy = T.where(yd > xd, g, half) if ry else None
+    half = where(xd == yd, g * 0.5, 0.0)
+    gx = where(xd > yd, g, half) if rx else None
+    gy = where(yd > xd, g, half) if ry else None
     return _pick(gx, gy, rx, ry)
 
 
 def _minimum(out, g, xd, yd, od, rx, ry):
-    half = T.where(xd == yd, g * 0.5, 0.0)
-    gx = T.where(xd < yd, g, half) if rx else None
-    gy = T.where(yd < xd, g, half) if ry else None
+    half = where(xd == yd, g * 0.5, 0.0)
+    gx = where(xd < yd, g, half) if rx else None
+    gy = where(yd < xd, g, half) if ry else None
     return _pick(gx, gy, rx, ry)
 
 
 def _where(out, g, condition, rx, ry):
-    gx = T.where(condition, g, 0.0) if rx else None
-    gy = T.where(condition, 0.0, g) if ry else None
+    gx = where(condition, g, 0.0) if rx else None
+    gy = where(condition, 0.0, g) if ry else None
     return _pick(gx, gy, rx, ry)
 
 
 def _x(out: Tensor) -> Tensor:
     return out._prev[0]
-
-
-def _sigmoid_of(x: Tensor) -> Tensor:
-    return x.sigmoid()
 
 
 def _mish(out, g, xd):
@@ -151,11 +145,11 @@ def _scatter_backward(g: np.ndarray, index: Any) -> tuple:
 
 
 def _scatter(g: Tensor, shape: tuple[int, ...], index: Any, accumulate: bool) -> Tensor:
-    """The adjoint of ``t[index]`` as a recorded op: zeros of ``shape`` with ``g`` added at ``index``."""
+    """The adjoint of ``t[index]``, recorded: zeros of ``shape`` with ``g`` added at ``index``."""
     (data,) = ops.getitem_backward(g.data, shape, index, accumulate)
     if not g._requires_grad:
         return Tensor(data)
-    return T._node(data, (g,), "scatter", _scatter_backward, (index,))
+    return _node(data, (g,), "scatter", _scatter_backward, (index,))
 
 
 def _concatenate(out, g, axis, bounds, keep):
@@ -190,18 +184,26 @@ RULES: dict[Any, GraphRule] = {
     ops.tanh_backward: lambda out, g, od: (g * (1 - out * out),),
     ops.sigmoid_backward: lambda out, g, od: (g * (out * (1 - out)),),
     ops.relu_backward: lambda out, g, od: (g * (od > 0),),
-    ops.leaky_relu_backward: lambda out, g, xd, slope: (T.where(xd > 0, g, g * slope),),
+    ops.leaky_relu_backward: lambda out, g, xd, slope: (where(xd > 0, g, g * slope),),
     ops.softplus_backward: lambda out, g, xd: (g * _x(out).sigmoid(),),
     ops.mish_backward: _mish,
     ops.abs_backward: lambda out, g, xd: (g * np.sign(xd),),
     ops.sign_backward: lambda out, g: (g * 0.0,),
-    ops.clip_backward: lambda out, g, xd, lo, hi: (g * ops.clip_backward(np.ones_like(xd), xd, lo, hi)[0],),
+    ops.clip_backward: lambda out, g, xd, lo, hi: (
+        g * ops.clip_backward(np.ones_like(xd), xd, lo, hi)[0],
+    ),
     ops.sum_backward: lambda out, g, shape, keep: (g.reshape(keep).broadcast_to(shape),),
-    ops.mean_backward: lambda out, g, shape, keep, scale: ((g.reshape(keep) * scale).broadcast_to(shape),),
+    ops.mean_backward: lambda out, g, shape, keep, scale: (
+        (g.reshape(keep) * scale).broadcast_to(shape),
+    ),
     ops.extremum_backward: _extremum,
     ops.var_backward: _var,
-    ops.softmax_backward: lambda out, g, od, axis: (out * (g - (g * out).sum(axis=axis, keepdims=True)),),
-    ops.log_softmax_backward: lambda out, g, od, axis: (g - out.exp() * g.sum(axis=axis, keepdims=True),),
+    ops.softmax_backward: lambda out, g, od, axis: (
+        out * (g - (g * out).sum(axis=axis, keepdims=True)),
+    ),
+    ops.log_softmax_backward: lambda out, g, od, axis: (
+        g - out.exp() * g.sum(axis=axis, keepdims=True),
+    ),
     ops.logsumexp_backward: lambda out, g, xd, out_keep, keep: (
         g.reshape(keep) * (_x(out) - out.reshape(keep)).exp(),
     ),

@@ -35,6 +35,8 @@ def unbroadcast(g: Array, shape: tuple[int, ...]) -> Array:
     The adjoint of numpy broadcasting (ANCHORS #1); the result is shaped ``shape``.
     """
     extra = g.ndim - len(shape)
+    if extra == 1 and g.shape[1:] == shape:  # the bias case: (batch, n) -> (n,)
+        return np.add.reduce(g, 0)
     if extra > 0:
         g = g.sum(axis=tuple(range(extra)))
     axes = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
@@ -292,21 +294,24 @@ def clip_backward(g: Array, x: Array, lo: Any, hi: Any) -> tuple:
 # ----------------------------------------------------------------------------
 
 
-def _spread(g_keep: Array, shape: tuple[int, ...]) -> Array:
+def _spread(g: Array, keep_shape: tuple[int, ...], shape: tuple[int, ...]) -> Array:
     # A fresh, writable array (np.broadcast_to would give a read-only view and cost more).
-    out = np.empty(shape, dtype=g_keep.dtype)
-    out[...] = g_keep
+    out = np.empty(shape, dtype=g.dtype)
+    if g.ndim == 0:  # a full reduction: one number everywhere
+        out.fill(g)
+    else:
+        out[...] = g.reshape(keep_shape)
     return out
 
 
 def sum_backward(g: Array, shape: tuple[int, ...], keep_shape: tuple[int, ...]) -> tuple:
-    return (_spread(g.reshape(keep_shape), shape),)
+    return (_spread(g, keep_shape, shape),)
 
 
 def mean_backward(
     g: Array, shape: tuple[int, ...], keep_shape: tuple[int, ...], scale: float
 ) -> tuple:
-    return (_spread(g.reshape(keep_shape) * scale, shape),)
+    return (_spread(g * scale, keep_shape, shape),)
 
 
 def extremum_backward(
@@ -339,15 +344,15 @@ def softmax_backward(g: Array, out: Array, axis: int) -> tuple:
 
 def log_softmax_forward(x: Array, axis: int) -> Array:
     """``x − logsumexp(x)`` along ``axis``, computed as ``(x − m) − log Σ e^(x − m)``."""
-    shifted = x - x.max(axis=axis, keepdims=True)
-    lse = np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+    shifted = x - np.maximum.reduce(x, axis, keepdims=True)
+    lse = np.log(np.add.reduce(np.exp(shifted), axis, keepdims=True))
     shifted -= lse
     return shifted
 
 
 def log_softmax_backward(g: Array, out: Array, axis: int) -> tuple:
     # d/dx (x − lse) = I − softmax: g − softmax · Σ g.
-    return (g - np.exp(out) * g.sum(axis=axis, keepdims=True),)
+    return (g - np.exp(out) * np.add.reduce(g, axis, keepdims=True),)
 
 
 def logsumexp_forward(x: Array, axes: tuple[int, ...]) -> Array:

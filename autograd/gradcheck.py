@@ -112,6 +112,15 @@ def _set_data(x: Any, array: np.ndarray) -> None:
     x.data = float(array) if _is_value(x) else array
 
 
+def _random_cotangents(rng: np.random.Generator, outs: list[Any]) -> list[np.ndarray]:
+    """One random cotangent per output, magnitudes in [0.5, 1.5] so no element is ignored."""
+    return [
+        rng.uniform(0.5, 1.5, size=np.shape(out.data))
+        * rng.choice((-1.0, 1.0), size=np.shape(out.data))
+        for out in outs
+    ]
+
+
 def _dot(cotangents: list[np.ndarray], outs: list[Any]) -> float:
     return float(
         sum(np.vdot(v, np.asarray(out.data, dtype=np.float64)) for v, out in zip(cotangents, outs))
@@ -152,11 +161,7 @@ def gradcheck(
     try:
         outs = _outputs(fn(*inputs))
         # A random cotangent per output; shifted away from 0 so no element is ignored.
-        cotangents = [
-            rng.uniform(0.5, 1.5, size=np.shape(out.data))
-            * rng.choice((-1.0, 1.0), size=np.shape(out.data))
-            for out in outs
-        ]
+        cotangents = _random_cotangents(rng, outs)
         for x in inputs:
             x.grad = 0.0 if _is_value(x) else None
         seeds = [
@@ -263,11 +268,7 @@ def gradgradcheck(
     rng = np.random.default_rng(seed)
     with enable_grad():
         probe = _outputs(fn(*inputs))
-    cotangents = [
-        rng.uniform(0.5, 1.5, size=np.shape(out.data))
-        * rng.choice((-1.0, 1.0), size=np.shape(out.data))
-        for out in probe
-    ]
+    cotangents = _random_cotangents(rng, probe)
     del probe
 
     def first_derivatives(*xs: Any) -> list[Any]:

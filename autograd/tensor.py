@@ -95,17 +95,20 @@ def _constant(c: Any, dtype: np.dtype, op: str) -> Any:
     """An operand that is not a Tensor: a Python number stays a number, arrays are validated.
 
     Python and numpy scalars become Python numbers, so they never upcast a
-    float32 tensor (as in PyTorch); integer and bool arrays take the tensor's dtype.
+    float32 tensor (as in PyTorch); nested lists and integer or bool arrays
+    take the tensor's dtype; float ndarrays keep theirs (numpy promotion).
     """
     tc = type(c)
     if tc is float or tc is int:
+        return c
+    if tc is np.ndarray and c.dtype.kind == "f":
         return c
     if isinstance(c, numbers.Real):
         return float(c)
     if isinstance(c, Value):
         raise TypeError(f"{op}: cannot combine a Tensor with a Value. {_MIX_HINT}")
     if isinstance(c, list | tuple):
-        c = _to_array(c, None, op)
+        return _to_array(c, dtype, op)
     if isinstance(c, np.ndarray):
         kind = c.dtype.kind
         if kind == "f":
@@ -127,6 +130,8 @@ def _normalize_axes(axis: Any, ndim: int, op: str) -> tuple[int, ...]:
     """``axis`` (None, int or tuple, negative allowed) as a sorted tuple of positive axes."""
     if axis is None:
         return tuple(range(ndim))
+    if type(axis) is int and -ndim <= axis < ndim:
+        return (axis % ndim,)
     items = axis if isinstance(axis, tuple | list) else (axis,)
     axes = []
     for a in items:
@@ -266,12 +271,12 @@ def _matmul(x: Any, y: Any) -> Tensor:
     return _plain(out)
 
 
-def _fit(c: Any, parent: Tensor, grad: np.ndarray) -> np.ndarray:
-    """A rule's contribution made into ``parent``'s gradient: its shape, its dtype, its own array.
-
-    Broadcasting is undone here, once for every op; a leaf never receives the
-    upstream array itself or a view of another array (its ``.grad`` is its own).
-    """
+def _fit(c: Any, parent: Tensor, grad: np.ndarray, stamp: int, node: Tensor) -> Any:
+    """A rule's contribution made into ``parent``'s gradient: its shape, dtype and own array."""
+    if parent._version > stamp:
+        raise _modified_error(node, parent)
+    if c is None:
+        return None
     pdata = parent._data
     if type(c) is not _ndarray:
         c = np.asarray(c)
@@ -279,7 +284,7 @@ def _fit(c: Any, parent: Tensor, grad: np.ndarray) -> np.ndarray:
         c = ops.unbroadcast(c, pdata.shape)
     if c.dtype != pdata.dtype:
         c = c.astype(pdata.dtype)
-    if not parent._prev and (c is grad or c.base is not None):
+    if (c is grad or c.base is not None) and not parent._prev:
         c = c.copy()
     return c
 
@@ -367,41 +372,44 @@ class Tensor:
     # -- the node protocol ---------------------------------------------------
 
     def _vjp(self, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
-        """Each parent's gradient contribution, reduced to its shape and dtype."""
+        """Each parent's gradient contribution, reduced to its shape and dtype.
+
+        Broadcasting is undone here, once for every op; a leaf never receives
+        the upstream array itself or a view of another array (its ``.grad`` is
+        its own). Refuses to run if an input or the output was modified in
+        place (through ``.data``) after this node was made.
+        """
         stamp = self._stamp
-        prev = self._prev
         if self._version > stamp:
             raise _modified_error(self, self)
-        for parent in prev:
-            if parent._version > stamp:
-                raise _modified_error(self, parent)
         contributions = self._backward(grad, *self._ctx)
+        prev = self._prev
         if len(prev) == 1:
-            c = contributions[0]
-            return (None if c is None else _fit(c, prev[0], grad),)
+            return (_fit(contributions[0], prev[0], grad, stamp, self),)
         if len(prev) == 2:
-            a, b = contributions
+            first, second = contributions
             return (
-                None if a is None else _fit(a, prev[0], grad),
-                None if b is None else _fit(b, prev[1], grad),
+                _fit(first, prev[0], grad, stamp, self),
+                _fit(second, prev[1], grad, stamp, self),
             )
         return tuple(
-            None if c is None else _fit(c, parent, grad)
-            for parent, c in zip(prev, contributions)
+            _fit(c, parent, grad, stamp, self) for parent, c in zip(prev, contributions)
         )
 
     def _vjp_graph(self, grad: Any) -> tuple[Any, ...]:
-        raise NotImplementedError(
-            "create_graph=True (higher-order gradients) is supported for Value, not yet for "
-            "Tensor"
-        )
+        """The contributions as recorded Tensors, for ``create_graph=True`` (higher order)."""
+        from . import _tensor_graph  # imports this module: loaded on first use
 
-    def backward(self, grad: Any = None) -> None:
+        return _tensor_graph.vjp_graph(self, grad)
+
+    def backward(self, grad: Any = None, *, create_graph: bool = False) -> None:
         """Backpropagate: every reachable tensor's ``.grad`` += ∂(grad · self)/∂tensor.
 
         ``grad`` defaults to 1 for a one-element tensor; any other shape needs
         an explicit ``grad`` of the same shape (as in PyTorch). Gradients
-        accumulate across calls.
+        accumulate across calls. With ``create_graph=True`` every ``.grad``
+        becomes a Tensor recording how it was computed, so it can be
+        backpropagated again (second derivatives).
         """
         if not self._requires_grad:
             raise RuntimeError(
@@ -424,7 +432,10 @@ class Tensor:
                     f"backward(grad=...): grad has shape {seed.shape} but the tensor has "
                     f"shape {data.shape}; they must be equal"
                 )
-        backward((self,), (seed,))
+        if create_graph:
+            backward((self,), (_plain(seed),), create_graph=True)
+        else:
+            backward((self,), (seed,))
 
     # -- attributes -------------------------------------------------------------
 
@@ -658,6 +669,8 @@ class Tensor:
         self, axis: Any, keepdims: bool, op: str
     ) -> tuple[tuple[int, ...], tuple[int, ...]]:
         shape = self._data.shape
+        if axis is None:
+            return tuple(range(len(shape))), (1,) * len(shape)
         axes = _normalize_axes(axis, len(shape), op)
         keep_shape = tuple(1 if i in axes else n for i, n in enumerate(shape))
         return axes, keep_shape
@@ -676,7 +689,7 @@ class Tensor:
         for a in axes:
             count *= x.shape[a]
         scale = 1.0 / count if count else float("nan")
-        out = x.sum(axis=axes, keepdims=keepdims) * scale
+        out = np.add.reduce(x, axes, keepdims=keepdims) * scale
         return _unary(self, out, "mean", ops.mean_backward, (x.shape, keep_shape, scale))
 
     def _extremum(self, axis: Any, keepdims: bool, op: str, reduce: Any) -> Tensor:

@@ -21,6 +21,7 @@ import ast
 import math
 import operator
 import re
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -66,7 +67,12 @@ _BINARY: dict[type, tuple[str, Callable[[Any, Any], Any]]] = {
     ast.Div: ("/", operator.truediv),
     ast.Pow: ("**", operator.pow),
 }
-_UNARY: dict[type, Callable[[Any], Any]] = {ast.USub: operator.neg, ast.UAdd: operator.pos}
+def _identity(x: Any) -> Any:
+    return x
+
+
+# Unary plus changes nothing (Value has no __pos__; it adds no node).
+_UNARY: dict[type, Callable[[Any], Any]] = {ast.USub: operator.neg, ast.UAdd: _identity}
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
@@ -195,7 +201,9 @@ def parse_expr(text: str) -> ParsedExpr:
     if "\x00" in text:
         raise ExprError("EXPR contains a NUL character")
     try:
-        tree = ast.parse(text.strip(), mode="eval")
+        with warnings.catch_warnings():  # e.g. "1if x else 2": a SyntaxWarning, not our line
+            warnings.simplefilter("ignore")
+            tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as exc:
         detail = exc.msg or "invalid syntax"
         col = f" at column {exc.offset}" if exc.offset else ""

@@ -7,7 +7,7 @@ import math
 import shutil
 import sys
 
-from autograd import Value
+from autograd import Value, topological_order
 
 from .errors import CLIError
 from .expr import ParsedExpr, build, parse_assignments, parse_expr
@@ -41,7 +41,10 @@ def _evaluate(
         names = ", ".join(unused)
         print(f"chainrule: warning: --set {names} not used in EXPR (ignored)", file=sys.stderr)
     if root._prev:  # an operation, not a bare variable: give the result a name
-        root.label = next(n for n in _ROOT_NAMES if n not in leaves)
+        name = next((n for n in _ROOT_NAMES if n not in leaves), "f")
+        while name in leaves:
+            name += "_"
+        root.label = name
     return parsed, root, leaves, sources
 
 
@@ -61,8 +64,6 @@ def run_graph(args: argparse.Namespace) -> int:
             exit_code=1,
         )
     parsed, root, leaves, _ = _evaluate(args)
-    from autograd import topological_order
-
     n_nodes = len(topological_order(root))
     if n_nodes > MAX_DRAWN_NODES:
         raise CLIError(
@@ -94,8 +95,6 @@ def _table(rows: list[list[str]], header: list[str]) -> str:
 def run_steps(args: argparse.Namespace) -> int:
     """Print the backward pass of EXPR node by node, then the chain-rule product per variable."""
     parsed, root, leaves, sources = _evaluate(args)
-    from autograd import topological_order
-
     n_nodes = len(topological_order(root))
     if n_nodes > MAX_STEP_NODES:
         raise CLIError(
@@ -134,6 +133,9 @@ def run_steps(args: argparse.Namespace) -> int:
     print()
     print("Chain rule for each variable (a product of local derivatives along each path):")
     for name, leaf in leaves.items():
+        if leaf is root:
+            print(f"∂{L}/∂{name} = 1 (EXPR is the variable {name} itself)")
+            continue
         print(steps.chain_rule(leaf, by_label=False))
         print(f"  ∂{L}/∂{name} = {num(leaf.grad)}  (the engine's {name}.grad)")
     return 0

@@ -60,36 +60,40 @@ def check_out_file(path: str, suffixes: Iterable[str], option: str = "--out") ->
     return out
 
 
-def check_out_dir(path: str, option: str = "--out") -> tuple[Path, bool]:
-    """Create the output directory if needed and check it is writable.
+def check_out_dir(path: str, option: str = "--out") -> tuple[Path, list[Path]]:
+    """Create the output directory (and missing parents) if needed; check it is writable.
 
-    Returns ``(directory, created)``; ``created`` tells the caller to remove
-    it again (:func:`remove_if_empty`) if the command fails later.
+    Returns ``(directory, created)``: ``created`` lists the directories this
+    call made, deepest first, for :func:`remove_if_empty` to take back if
+    the command fails later.
     """
     out = Path(path)
     if out.exists() and not out.is_dir():
         raise CLIError(f"{option} {path!r} exists and is not a directory")
-    created = not out.exists()
+    created = [p for p in (out, *out.parents) if not p.exists()]
     if created:
         try:
             out.mkdir(parents=True)
         except OSError as exc:
+            remove_if_empty(created)
             raise CLIError(
                 f"cannot create {option} directory {path!r}: {exc.strerror or exc}"
             ) from None
     try:
         _probe_writable(out, f"into {option} directory {path!r}")
     except CLIError:
-        if created:
-            remove_if_empty(out)
+        remove_if_empty(created)
         raise
     return out, created
 
 
-def remove_if_empty(directory: Path) -> None:
-    """Remove a directory this command created, if nothing was written into it."""
-    with contextlib.suppress(OSError):
-        directory.rmdir()
+def remove_if_empty(directories: list[Path]) -> None:
+    """Remove directories this command created (deepest first), if nothing was written there."""
+    for directory in directories:
+        try:
+            directory.rmdir()
+        except OSError:
+            return
 
 
 def _umask() -> int:

@@ -152,6 +152,8 @@ def _validate(args: argparse.Namespace) -> None:
         raise CLIError(f"--epochs {args.epochs}: use a number of epochs from 1 to 100000")
     if args.lr is not None and not (math.isfinite(args.lr) and args.lr > 0):
         raise CLIError(f"--lr {args.lr}: the learning rate must be a positive number")
+    if not 0 <= args.seed < 2**32:
+        raise CLIError(f"--seed {args.seed}: use an integer from 0 to 2**32 - 1")
     if args.samples is not None and not 10 <= args.samples <= 100_000:
         raise CLIError(f"--samples {args.samples}: use 10 … 100000 samples")
     if args.noise is not None and not (math.isfinite(args.noise) and args.noise >= 0):
@@ -217,8 +219,7 @@ def run_train(args: argparse.Namespace) -> int:
     try:
         return _train(args, out_dir)
     except BaseException:
-        if created:
-            remove_if_empty(out_dir)
+        remove_if_empty(created)
         raise
 
 

@@ -36,6 +36,7 @@ __all__ = [
     "chain_rule_332",
     "cost_332",
     "describe_332",
+    "describe_chain_rule_332",
     "forward_332",
 ]
 
@@ -218,3 +219,27 @@ def describe_332(net: Forward332) -> str:
             f"4. ŷ  = {out_name}(z') = {fmt(net.y_hat)}",
         ]
     )
+
+
+def describe_chain_rule_332(
+    net: Forward332,
+    target: Sequence[float] = LECTURE_EXAMPLE.target,
+    i: int = 0,
+    j: int = 0,
+    k: int = 0,
+) -> str:
+    """The slide's two chain-rule products for ``w'_ij`` and ``w_jk``, factor by factor."""
+    c = chain_rule_332(net, target)
+    first = (
+        f"∂C/∂w'{i}{j} = ∂C/∂y{i} · ∂y{i}/∂z'{i} · ∂z'{i}/∂w'{i}{j} = "
+        f"{c.dc_dy[i]:.4f} × {c.dy_dz2[i]:.4f} × {c.dz2_dw2[i][j]:.4f} = {c.dc_dw2[i][j]:.6f}"
+    )
+    terms = [
+        f"{c.dc_dy[o]:.4f} × {c.dy_dz2[o]:.4f} × {c.dz2_dh[o][j]:.4f}" for o in range(len(c.dc_dy))
+    ]
+    second = (
+        f"∂C/∂w{j}{k} = Σ_i ∂C/∂y_i · ∂y_i/∂z'_i · ∂z'_i/∂h{j} · ∂h{j}/∂z{j} · ∂z{j}/∂w{j}{k}"
+        f"\n        = ({' + '.join(terms)}) × {c.dh_dz[j]:.0f} × {c.dz_dw[j][k]:.4f}"
+        f" = {c.dc_dw[j][k]:.6f}"
+    )
+    return first + "\n" + second

@@ -7,9 +7,11 @@ listed once, however many attributes refer to it (tied weights).
 
 Calling a module runs :meth:`Module.forward` inside
 ``autograd.name_scope(<name>)`` where the name is the attribute under which
-the parent holds it (``"layers.0"``) or, for a top-level module, its class
-name. Nested modules give nested scopes (``MLP/layers.0``), which is how
-``viz`` collapses a large graph into boxes by module.
+the parent first stored it (``"first"``, ``"blocks.0"`` for a list item;
+``Sequential`` names its items ``"Linear0"``, ``"ReLU1"``), or, for a
+top-level module, its class name; ``module.scope_name = "..."`` sets it
+explicitly. Nested modules give nested scopes (``MLP/layers/Linear0``),
+which is how ``viz`` collapses a large graph into boxes by module.
 
 Model files are ``.npz`` archives of plain arrays, read back with
 ``allow_pickle=False``: no code runs when a model is loaded.

@@ -210,6 +210,20 @@ def test_float32_stays_float32():
     assert w.grad.dtype == np.float32 and b.grad.dtype == np.float32
 
 
+def test_numbers_lists_and_integer_arrays_keep_float32():
+    t = Tensor(np.ones(2, np.float32), requires_grad=True)
+    for out in (
+        t + np.array([1, 2]),
+        t - [1, 2],
+        [1, 2] * t,
+        t * np.arange(2),
+        t / np.float64(3),
+        2**t,
+        t.clip(0.0, 1),
+    ):
+        assert out.dtype == np.float32
+
+
 def test_gradient_takes_the_inputs_dtype():
     w = Tensor(np.ones(3, np.float32), requires_grad=True)
     y = (w * np.ones(3, np.float64)).sum()  # float64 constant: float64 output, as numpy

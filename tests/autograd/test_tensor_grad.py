@@ -330,6 +330,16 @@ TORCH_CASES = {
         lambda a, b: maximum(a, b) * minimum(a, b),
         lambda a, b: _torch().maximum(a, b) * _torch().minimum(a, b),
     ),
+    "where_mask_index": (
+        (_rand(3, 4), _rand(4)),
+        lambda a, b: where(a.data > 0, a, b)[a.data < 1] * 2.0,
+        lambda a, b: _torch().where(a.detach() > 0, a, b)[a.detach() < 1] * 2.0,
+    ),
+    "sign_abs_neg_pow": (
+        (_rand(5),),
+        lambda a: a.sign() * a.abs() ** 1.5 - 3.0 / (a * a + 1.0) + 2.0**a,
+        lambda a: a.sign() * a.abs() ** 1.5 - 3.0 / (a * a + 1.0) + 2.0**a,
+    ),
     "concat_stack": (
         (_rand(2, 3), _rand(2, 3)),
         lambda a, b: concatenate([a, b], axis=1) + stack([a, b], axis=1).reshape(2, 6),

@@ -70,7 +70,7 @@ def cases(rng):
 
 @pytest.mark.parametrize("index", range(len(cases(np.random.default_rng(0)))))
 def test_second_derivative_of_every_tensor_op(index):
-    name, fn, inputs = cases(np.random.default_rng(index))[index]
+    _name, fn, inputs = cases(np.random.default_rng(index))[index]
     gradgradcheck(fn, *inputs, **TOL)
 
 

@@ -87,6 +87,7 @@ def test_train_value_engine_uses_scalar_mlp_and_bce(tmp_path):
 
 
 def test_train_digits_has_no_decision_boundary(tmp_path):
+    pytest.importorskip("sklearn")  # the digits ship with scikit-learn
     result = run_cli(
         "train", "digits", "--epochs", "2", "--hidden", "32", "--batch-size", "64", "--out", "d",
         cwd=tmp_path,

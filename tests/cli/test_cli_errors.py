@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 from cli_helpers import files_under, run_cli
 
@@ -17,6 +20,9 @@ BAD_INPUTS = [
     (["train", "moons", "--batch-size", "5000", "--out", "run"], "larger than the 150"),
     (["train", "moons", "--lr", "-1", "--out", "run"], "--lr"),
     (["train", "moons", "--epochs", "0", "--out", "run"], "--epochs"),
+    (["train", "moons", "--seed", "-1", "--out", "run"], "--seed"),
+    (["train", "moons", "--test-size", "1.5", "--out", "run"], "--test-size"),
+    (["train", "moons", "--samples", "3", "--out", "run"], "--samples"),
     (["train", "digits", "--engine", "value", "--out", "run"], "--engine tensor"),
     (["train", "moons", "--engine", "value", "--activation", "tanh", "--out", "run"],
      "needs --engine tensor"),
@@ -44,6 +50,7 @@ BAD_INPUTS = [
     (["graph", "True * x", "--set", "x=1", "--out", "g.dot"], "booleans"),
     (["graph", "[x for x in (1,)]", "--out", "g.dot"], "comprehensions"),
     (["graph", "x +", "--set", "x=1", "--out", "g.dot"], "not a valid expression"),
+    (["graph", "1if x else 2", "--set", "x=1", "--out", "g.dot"], "if ... else"),  # no warning
     (["graph", "2 + 3", "--out", "g.dot"], "no variables"),
     (["graph", "tanh + x", "--set", "x=1", "--out", "g.dot"], "is a function"),
     (["graph", "x" + "+x" * 1000, "--set", "x=1", "--out", "g.dot"], "the limit is 2,000"),
@@ -79,3 +86,51 @@ def test_bad_input_is_one_line_exit_2_and_writes_nothing(tmp_path, args, fragmen
     assert fragment in lines[0]
     assert files_under(tmp_path) == before  # no output, no temporary file, no directory
     assert not (tmp_path / "pwned").exists()
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["train", "moons", "--out", "{locked}/run"],
+        ["train", "moons", "--out", "{locked}"],
+        ["graph", "x*2", "--set", "x=1", "--out", "{locked}/g.dot"],
+        ["optimizers", "--surface", "saddle", "--out", "{locked}/o.png"],
+    ],
+)
+def test_read_only_out_directory_is_exit_2(tmp_path, args):
+    # Permissions do not stop root (CI runs as root), but nobody may write into sysfs.
+    as_root = not hasattr(os, "geteuid") or os.geteuid() == 0
+    if as_root:
+        if not os.path.isdir("/sys") or _sysfs_writable():
+            pytest.skip("no read-only directory available to root here")
+        locked = Path("/sys")
+    else:
+        locked = tmp_path / "locked"
+        locked.mkdir()
+        locked.chmod(0o555)
+    before = sorted(os.listdir(locked))
+    try:
+        result = run_cli(*[a.format(locked=locked) for a in args], cwd=tmp_path)
+        assert result.returncode == 2
+        assert len(result.stderr.strip().splitlines()) == 1
+        assert "Traceback" not in result.stderr
+        assert sorted(os.listdir(locked)) == before
+    finally:
+        if not as_root:
+            locked.chmod(0o755)
+
+
+def _sysfs_writable() -> bool:
+    try:
+        os.mkdir("/sys/chainrule-probe")
+    except OSError:
+        return False
+    os.rmdir("/sys/chainrule-probe")
+    return True
+
+
+def test_failure_after_creating_out_dir_removes_it(tmp_path):
+    # --batch-size is checked against the training set, after --out was created: rolled back.
+    result = run_cli("train", "moons", "--batch-size", "999", "--out", "new/run", cwd=tmp_path)
+    assert result.returncode == 2
+    assert not (tmp_path / "new").exists()

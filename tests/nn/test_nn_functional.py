@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from nn_helpers import BACKENDS, data, grad, leaf, leaves, total
+from nn_helpers import BACKENDS, data, grad, leaf, leaves, need_tensor, total
 
 from autograd import Value, gradcheck
 from autograd.testing import values
@@ -292,3 +292,27 @@ def test_cross_entropy_on_values_gradcheck(logits, draw):
     target = draw.draw(st.integers(0, len(logits) - 1))
     xs = [Value(v) for v in logits]
     gradcheck(lambda *vs: F.cross_entropy(list(vs), target), *xs)
+
+
+@pytest.mark.parametrize("name", sorted(ACTIVATIONS) + sorted(VECTOR_OPS))
+@given(data=st.data())
+def test_activation_gradcheck_on_random_tensors(name, data):
+    need_tensor()
+    from autograd.testing import kink_free_floats, shapes, tensors
+
+    fn = ACTIVATIONS.get(name) or VECTOR_OPS[name]
+    x = data.draw(tensors(shapes(min_dims=1), elements=kink_free_floats()))
+    gradcheck(fn, x)
+
+
+@given(data=st.data())
+def test_cross_entropy_gradcheck_on_random_tensors(data):
+    need_tensor()
+    from autograd.testing import tensors
+
+    n, c = data.draw(st.integers(1, 4)), data.draw(st.integers(2, 5))
+    logits = data.draw(tensors((n, c), min_value=-30.0, max_value=30.0))
+    target = np.array(data.draw(st.lists(st.integers(0, c - 1), min_size=n, max_size=n)))
+    gradcheck(lambda z: F.cross_entropy(z, target), logits)
+    bits = np.broadcast_to((target % 2)[:, None], (n, c)).astype(np.float64)
+    gradcheck(lambda z: F.binary_cross_entropy_with_logits(z, bits), logits)

@@ -5,7 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nn.lecture import LECTURE_EXAMPLE, chain_rule_332, cost_332, describe_332, forward_332
+from nn.lecture import (
+    LECTURE_EXAMPLE,
+    chain_rule_332,
+    cost_332,
+    describe_332,
+    describe_chain_rule_332,
+    forward_332,
+)
 
 
 def test_forward_step_by_step_matches_numpy():
@@ -48,6 +55,10 @@ def test_both_chain_rule_products_equal_backprop():
     y = [v.data for v in net.y_hat]
     assert products.dc_dy == pytest.approx([y[0] - 1.0, y[1] - 0.0])
     assert products.dy_dz2 == pytest.approx([y[0] * (1 - y[0]), y[1] * (1 - y[1])])
+    text = describe_chain_rule_332(net, i=1, j=0, k=2)
+    assert text.startswith("∂C/∂w'10 = ∂C/∂y1 · ∂y1/∂z'1 · ∂z'1/∂w'10 = ")
+    assert text.splitlines()[0].endswith(f"{net.W2[1][0].grad:.6f}")
+    assert text.endswith(f"{net.W[0][2].grad:.6f}")
 
 
 def test_shared_bias_and_given_values():

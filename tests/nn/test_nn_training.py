@@ -147,3 +147,14 @@ def test_accuracy_conventions():
     assert accuracy(np.array([[0.1, 0.9], [2.0, 1.0]]), np.array([1, 1])) == 0.5
     assert accuracy(np.array([0.3, -0.2, 0.1]), np.array([1, -1, -1])) == pytest.approx(2 / 3)
     assert accuracy(np.array([0.7, 0.2]), np.array([1, 0]), threshold=0.5) == 1.0
+
+
+def test_scalar_multiclass_fit_with_cross_entropy():
+    random.seed(1)
+    X, y = blobs()
+    X, y = X[:30] / 3.0, y[:30]
+    model = ScalarMLP(2, [6, 3])
+    history = fit(model, F.cross_entropy, X, y, SGD(model.parameters(), 0.2), 30, batch_size=10)
+    assert history.loss[-1] < history.loss[0] / 2
+    assert predict(model, X).shape == (30, 3)
+    assert accuracy(predict(model, X), y) >= 0.9
