@@ -19,7 +19,16 @@ from .gradcheck import (
     gradcheck,
     gradgradcheck,
 )
-from .tensor import Tensor, concatenate, maximum, minimum, stack, where
+from .tensor import (
+    Tensor,
+    concatenate,
+    linear,
+    maximum,
+    minimum,
+    softmax_cross_entropy,
+    stack,
+    where,
+)
 from .value import Value
 
 __all__ = [
@@ -41,10 +50,12 @@ __all__ = [
     "hvp",
     "is_grad_enabled",
     "jacobian",
+    "linear",
     "maximum",
     "minimum",
     "name_scope",
     "no_grad",
+    "softmax_cross_entropy",
     "stack",
     "topological_order",
     "value_and_grad",

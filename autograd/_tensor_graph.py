@@ -165,6 +165,32 @@ def _stack(out, g, axis, keep):
     return tuple(g[(slice(None),) * axis + (i,)] for i in keep)
 
 
+def _linear(out, g, xd, wd, rx, rw, rb):
+    prev = list(out._prev)
+    x = prev.pop(0) if rx else Tensor(xd)
+    w = prev.pop(0) if rw else Tensor(wd)
+    grads = []
+    if rx:
+        grads.append(g @ w.T)
+    if rw or rb:
+        g2 = g.reshape(-1, g.shape[-1])
+        if rw:
+            grads.append(x.reshape(-1, x.shape[-1]).T @ g2)
+        if rb:
+            grads.append(g2.sum(axis=0))
+    return tuple(grads)
+
+
+def _softmax_cross_entropy(out, g, probs, target, reduction):
+    logits = out._prev[0]
+    onehot = np.zeros(probs.shape, dtype=probs.dtype)
+    onehot[np.arange(len(target)), target] = 1
+    d = logits.softmax(axis=1) - onehot
+    if reduction == "none":
+        return (d * g.reshape(-1, 1),)
+    return (d * (g / len(target)) if reduction == "mean" else d * g,)
+
+
 GraphRule = Callable[..., tuple[Any, ...]]
 
 RULES: dict[Any, GraphRule] = {
@@ -214,6 +240,8 @@ RULES: dict[Any, GraphRule] = {
     ops.concatenate_backward: _concatenate,
     ops.stack_backward: _stack,
     _scatter_backward: lambda out, g, index: (g[index],),
+    ops.linear_backward: _linear,
+    ops.softmax_cross_entropy_backward: _softmax_cross_entropy,
 }
 
 

@@ -364,9 +364,7 @@ def logsumexp_forward(x: Array, axes: tuple[int, ...]) -> Array:
         return np.log(np.exp(x - m).sum(axis=axes, keepdims=True)) + m
 
 
-def logsumexp_backward(
-    g: Array, x: Array, out_keep: Array, keep_shape: tuple[int, ...]
-) -> tuple:
+def logsumexp_backward(g: Array, x: Array, out_keep: Array, keep_shape: tuple[int, ...]) -> tuple:
     # d/dx logsumexp(x) = softmax(x) = e^(x − lse).
     with np.errstate(invalid="ignore"):
         return (g.reshape(keep_shape) * np.exp(x - out_keep),)
@@ -409,3 +407,59 @@ def concatenate_backward(
 
 def stack_backward(g: Array, axis: int, keep: tuple[int, ...]) -> tuple:
     return tuple(np.take(g, i, axis=axis) for i in keep)
+
+
+# ----------------------------------------------------------------------------
+# Fused operations (one node instead of several: less per-op overhead, fewer
+# temporaries on the hot path of a training step)
+# ----------------------------------------------------------------------------
+
+
+def linear_forward(x: Array, w: Array, b: Array | None) -> Array:
+    """``x @ w + b`` with ``w`` of shape ``(in, out)``; the bias is added in place."""
+    out = x @ w
+    if b is not None:
+        out += b
+    return out
+
+
+def linear_backward(g: Array, x: Array, w: Array, rx: bool, rw: bool, rb: bool) -> tuple:
+    # d/dx = g @ wᵀ, d/dw = xᵀ @ g (batch axes folded into rows), d/db = Σ_rows g.
+    grads = []
+    if rx:
+        grads.append(g @ w.T)
+    if rw or rb:
+        g2 = g.reshape(-1, g.shape[-1])
+        if rw:
+            grads.append(x.reshape(-1, x.shape[-1]).T @ g2)
+        if rb:
+            grads.append(g2.sum(axis=0))
+    return tuple(grads)
+
+
+def softmax_cross_entropy_forward(
+    logits: Array, target: Array, reduction: str
+) -> tuple[Array, Array]:
+    """Per-row ``logsumexp(z) − z_y`` reduced, and the softmax probabilities (for backward)."""
+    rows = np.arange(logits.shape[0])
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    probs = np.exp(shifted)
+    total = probs.sum(axis=1, keepdims=True)
+    losses = np.log(total[:, 0]) - shifted[rows, target]
+    probs /= total
+    if reduction == "mean":
+        return losses.mean(), probs
+    if reduction == "sum":
+        return losses.sum(), probs
+    return losses, probs
+
+
+def softmax_cross_entropy_backward(g: Array, probs: Array, target: Array, reduction: str) -> tuple:
+    # ∂/∂z (logsumexp(z) − z_y) = softmax(z) − onehot(y), times the row's upstream gradient.
+    d = probs.copy()
+    d[np.arange(d.shape[0]), target] -= 1
+    if reduction == "none":
+        d *= g[:, None]
+    else:
+        d *= g / d.shape[0] if reduction == "mean" else g
+    return (d,)

@@ -35,7 +35,16 @@ from . import _tensor_ops as ops
 from ._core import _state, backward
 from .value import Value
 
-__all__ = ["Tensor", "concatenate", "maximum", "minimum", "stack", "where"]
+__all__ = [
+    "Tensor",
+    "concatenate",
+    "linear",
+    "maximum",
+    "minimum",
+    "softmax_cross_entropy",
+    "stack",
+    "where",
+]
 
 _new = object.__new__
 _ndarray = np.ndarray
@@ -392,9 +401,7 @@ class Tensor:
                 _fit(first, prev[0], grad, stamp, self),
                 _fit(second, prev[1], grad, stamp, self),
             )
-        return tuple(
-            _fit(c, parent, grad, stamp, self) for parent, c in zip(prev, contributions)
-        )
+        return tuple(_fit(c, parent, grad, stamp, self) for parent, c in zip(prev, contributions))
 
     def _vjp_graph(self, grad: Any) -> tuple[Any, ...]:
         """The contributions as recorded Tensors, for ``create_graph=True`` (higher order)."""
@@ -698,8 +705,10 @@ class Tensor:
         if x.size == 0:
             raise ValueError(f"{op}() of an empty tensor (shape {x.shape}) has no value")
         out_keep = reduce(x, axis=axes, keepdims=True)
-        out = out_keep if keepdims else out_keep.reshape(
-            tuple(n for i, n in enumerate(x.shape) if i not in axes)
+        out = (
+            out_keep
+            if keepdims
+            else out_keep.reshape(tuple(n for i, n in enumerate(x.shape) if i not in axes))
         )
         return _unary(self, out, op, ops.extremum_backward, (x, out_keep, axes, keep_shape))
 
@@ -724,9 +733,7 @@ class Tensor:
             scale = 1.0 / denominator if denominator > 0 else float("nan")
             centered = x - mean_keep
             out = (centered * centered).sum(axis=axes, keepdims=keepdims) * scale
-        return _unary(
-            self, out, "var", ops.var_backward, (x, mean_keep, keep_shape, 2.0 * scale)
-        )
+        return _unary(self, out, "var", ops.var_backward, (x, mean_keep, keep_shape, 2.0 * scale))
 
     def softmax(self, axis: int = -1) -> Tensor:
         """``e^x / Σ e^x`` along ``axis``, shifted by the max (no overflow)."""
@@ -745,8 +752,10 @@ class Tensor:
         x = self._data
         axes, keep_shape = self._reduce_shapes(axis, keepdims, "logsumexp")
         out_keep = ops.logsumexp_forward(x, axes)
-        out = out_keep if keepdims else out_keep.reshape(
-            tuple(n for i, n in enumerate(x.shape) if i not in axes)
+        out = (
+            out_keep
+            if keepdims
+            else out_keep.reshape(tuple(n for i, n in enumerate(x.shape) if i not in axes))
         )
         return _unary(self, out, "logsumexp", ops.logsumexp_backward, (x, out_keep, keep_shape))
 
@@ -790,9 +799,10 @@ class Tensor:
         shape = self._data.shape
         if not shape:
             return self.reshape(1)
-        start, end = _normalize_axes(start_dim, len(shape), "flatten")[0], _normalize_axes(
-            end_dim, len(shape), "flatten"
-        )[0]
+        start, end = (
+            _normalize_axes(start_dim, len(shape), "flatten")[0],
+            _normalize_axes(end_dim, len(shape), "flatten")[0],
+        )
         if start > end:
             raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
         merged = 1
@@ -968,3 +978,90 @@ def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
         prev = tuple(items[i] for i in keep)
         return _node(out, prev, "stack", ops.stack_backward, (a, keep))
     return _plain(out)
+
+
+# ----------------------------------------------------------------------------
+# Fused operations
+# ----------------------------------------------------------------------------
+
+
+def _as_operand(t: Any, dtype: np.dtype | None, what: str) -> tuple[np.ndarray, bool]:
+    if type(t) is Tensor:
+        return t._data, t._requires_grad
+    if isinstance(t, Value):
+        raise TypeError(f"{what}: got a Value. {_MIX_HINT}")
+    return _to_array(t, dtype, what), False
+
+
+def linear(x: Any, weight: Any, bias: Any = None) -> Tensor:
+    """``x @ weight + bias`` as one node: a fully connected layer.
+
+    ``weight`` is ``(in_features, out_features)``, ``bias`` ``(out_features,)``
+    or None, ``x`` ``(..., in_features)``. Backward: ``∂/∂x = g·Wᵀ``,
+    ``∂/∂W = xᵀ·g``, ``∂/∂b = Σ g``. One node instead of matmul and add, and
+    no temporary for the bias: the hot path of ``nn.Linear``. (PyTorch's
+    ``F.linear`` takes the transpose, ``(out, in)``; for row-major batches
+    ``x @ W`` is the faster BLAS call.)
+    """
+    wd, rw = _as_operand(weight, None, "linear weight")
+    xd, rx = _as_operand(x, wd.dtype, "linear input")
+    bd, rb = (None, False) if bias is None else _as_operand(bias, wd.dtype, "linear bias")
+    if wd.ndim != 2:
+        raise ValueError(f"linear: weight must be 2-D (in_features, out_features), got {wd.shape}")
+    if xd.ndim == 0 or xd.shape[-1] != wd.shape[0]:
+        raise ValueError(
+            f"linear: input of shape {xd.shape} needs {wd.shape[0]} features on its last axis "
+            f"for a weight of shape {wd.shape}"
+        )
+    if bd is not None and bd.shape != (wd.shape[1],):
+        raise ValueError(f"linear: bias must have shape ({wd.shape[1]},), got {bd.shape}")
+    out = ops.linear_forward(xd, wd, bd)
+    if (rx or rw or rb) and _state.grad_enabled:
+        prev = tuple(t for t, r in ((x, rx), (weight, rw), (bias, rb)) if r)
+        return _node(out, prev, "linear", ops.linear_backward, (xd, wd, rx, rw, rb))
+    return _plain(out)
+
+
+_REDUCTIONS = ("mean", "sum", "none")
+
+
+def softmax_cross_entropy(logits: Any, target: Any, reduction: str = "mean") -> Tensor:
+    """Cross entropy of ``softmax(logits)`` against integer classes, fused and stable.
+
+    ``loss_i = logsumexp(z_i) − z_i[y_i]`` for logits ``z`` of shape ``(N, C)``
+    and class indices ``y`` of shape ``(N,)``, reduced by ``reduction``
+    (``"mean"``, ``"sum"`` or ``"none"``). Shifted by the row maximum, so
+    logits of ±1000 give finite values; the gradient is
+    ``(softmax(z) − onehot(y))`` times the upstream gradient (``/N`` for the
+    mean) — one node instead of log_softmax, indexing and mean.
+    """
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"reduction must be one of {_REDUCTIONS}, got {reduction!r}")
+    zd, rz = _as_operand(logits, None, "softmax_cross_entropy logits")
+    if zd.ndim != 2 or zd.shape[0] == 0:
+        raise ValueError(
+            f"softmax_cross_entropy: logits must be a non-empty (N, C) array, got {zd.shape}"
+        )
+    t = np.asarray(target.data if isinstance(target, Tensor) else target)
+    if t.dtype.kind not in "iu" and not (t.dtype.kind == "f" and np.all(t == np.round(t))):
+        raise TypeError(
+            f"softmax_cross_entropy: target must hold integer class indices, got dtype {t.dtype}"
+        )
+    t = t.astype(np.intp, copy=False)
+    n, c = zd.shape
+    if t.shape != (n,):
+        raise ValueError(f"softmax_cross_entropy: target must have shape ({n},), got {t.shape}")
+    if n and (t.min() < 0 or t.max() >= c):
+        raise ValueError(
+            f"softmax_cross_entropy: class indices must lie in [0, {c}), got {t.min()}..{t.max()}"
+        )
+    out, probs = ops.softmax_cross_entropy_forward(zd, t, reduction)
+    if rz and _state.grad_enabled:
+        return _node(
+            np.asarray(out, dtype=zd.dtype),
+            (logits,),
+            "cross_entropy",
+            ops.softmax_cross_entropy_backward,
+            (probs, t, reduction),
+        )
+    return _plain(np.asarray(out, dtype=zd.dtype))

@@ -5,7 +5,10 @@ Run: ``python benchmarks/bench_tensor.py [--repeats 15] [--seconds 0.15] [--thre
 Workloads (float32, fixed random data and initialisation, identical across
 implementations):
 
-* MLP 784-256-10, ReLU, softmax cross-entropy, SGD lr 0.1, batch 32 and 256;
+* MLP 784-256-10, ReLU, softmax cross-entropy, SGD lr 0.1, batch 32 and 256,
+  written with the engine's ops (``chainrule``: ``linear`` and the fused
+  ``softmax_cross_entropy``) and with the nn package (``chainrule-nn``:
+  ``nn.Sequential(nn.Linear, nn.ReLU, nn.Linear)`` and ``F.cross_entropy``);
 * the micrograd demo net in tensor form: 2-16-16-1 (ReLU, ReLU, linear),
   batch 100, hinge loss ``mean(relu(1 − y·score)) + 1e-4·Σp²``, SGD lr 0.1.
 
@@ -51,7 +54,7 @@ import numpy as np  # noqa: E402
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-from autograd import Tensor  # noqa: E402
+from autograd import Tensor, linear, softmax_cross_entropy  # noqa: E402
 
 try:
     import torch
@@ -114,18 +117,35 @@ def sgd_update(params: list[Tensor]) -> None:
 
 
 def chainrule_mlp(params: list[np.ndarray]) -> Callable[[np.ndarray, np.ndarray], None]:
+    """The engine's ops: ``linear`` (x @ Wᵀ + b, one node) and fused softmax cross-entropy."""
     W1, b1, W2, b2 = ps = [Tensor(p, requires_grad=True) for p in params]
-    rows: dict[int, np.ndarray] = {}
 
     def step(x: np.ndarray, y: np.ndarray) -> None:
-        r = rows.get(len(y))
-        if r is None:
-            r = rows[len(y)] = np.arange(len(y))
-        h = (x @ W1 + b1).relu()
-        logp = (h @ W2 + b2).log_softmax(axis=1)
-        loss = -logp[r, y].mean()
+        h = linear(x, W1, b1).relu()
+        loss = softmax_cross_entropy(linear(h, W2, b2), y)
         for p in ps:
             p.grad = None
+        loss.backward()
+        sgd_update(ps)
+
+    return step
+
+
+def chainrule_nn_mlp(params: list[np.ndarray]) -> Callable[[np.ndarray, np.ndarray], None]:
+    """What a user writes: ``nn.Sequential(Linear, ReLU, Linear)`` and ``F.cross_entropy``."""
+    import nn
+    import nn.functional as F  # noqa: N812 - the usual alias
+
+    model = nn.Sequential(
+        nn.Linear(784, 256, dtype=np.float32), nn.ReLU(), nn.Linear(256, 10, dtype=np.float32)
+    )
+    ps = model.parameters()
+    for p, value in zip(ps, params):
+        p.data = value.copy()
+
+    def step(x: np.ndarray, y: np.ndarray) -> None:
+        loss = F.cross_entropy(model(x), y)
+        model.zero_grad()
         loss.backward()
         sgd_update(ps)
 
@@ -137,9 +157,9 @@ def chainrule_tiny(params: list[np.ndarray]) -> Callable[[np.ndarray, np.ndarray
     W1, b1, W2, b2, W3, b3 = ps
 
     def step(x: np.ndarray, y: np.ndarray) -> None:
-        h = (x @ W1 + b1).relu()
-        h = (h @ W2 + b2).relu()
-        score = h @ W3 + b3
+        h = linear(x, W1, b1).relu()
+        h = linear(h, W2, b2).relu()
+        score = linear(h, W3, b3)
         loss = (1 - y * score).relu().mean()
         reg = (W1 * W1).sum() + (W2 * W2).sum() + (W3 * W3).sum()
         reg = reg + (b1 * b1).sum() + (b2 * b2).sum() + (b3 * b3).sum()
@@ -324,8 +344,9 @@ def main(argv: list[str] | None = None) -> None:
     if torch is not None and args.threads:
         torch.set_num_threads(args.threads)
 
-    engines: dict[str, tuple[Callable, Callable]] = {
+    engines: dict[str, tuple[Callable, Callable | None]] = {
         "chainrule": (chainrule_mlp, chainrule_tiny),
+        "chainrule-nn": (chainrule_nn_mlp, None),
         "numpy": (numpy_mlp, numpy_tiny),
     }
     if torch is not None:
@@ -347,7 +368,11 @@ def main(argv: list[str] | None = None) -> None:
     summary = []
     for name, setup, which in workloads:
         params, batches = setup()
-        steps = {engine: builders[which](params) for engine, builders in engines.items()}
+        steps = {
+            engine: builders[which](params)
+            for engine, builders in engines.items()
+            if builders[which] is not None
+        }
         results = measure(steps, batches, args.repeats, args.seconds)
         for engine, (rate, faults) in results.items():
             print(f"{name:24} {engine:10} {rate:9.0f} {faults:12.2f}")
@@ -355,6 +380,8 @@ def main(argv: list[str] | None = None) -> None:
     print("\nratios (chainrule / other; higher is better for chainrule)")
     for name, rates in summary:
         parts = [f"vs numpy {rates['chainrule'] / rates['numpy']:.2f}x"]
+        if "chainrule-nn" in rates:
+            parts.append(f"chainrule-nn vs numpy {rates['chainrule-nn'] / rates['numpy']:.2f}x")
         if "torch" in rates:
             parts.append(f"vs torch {rates['chainrule'] / rates['torch']:.2f}x")
         print(f"  {name:24} " + ", ".join(parts))

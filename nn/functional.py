@@ -302,8 +302,9 @@ def _rows(x: Any, fn: str) -> tuple[list[list[Value]], bool]:
 def cross_entropy(logits: Any, target: Any, reduction: str = "mean") -> Any:
     """Cross entropy from *logits*: ``−log softmax(z)_y = logsumexp(z) − z_y``.
 
-    Fused and stable: computed as ``−log_softmax(z)[y]`` with the max shift,
-    so logits of ±1000 give a finite loss and gradient. The gradient with
+    Fused and stable: for a Tensor and class indices it is one node
+    (:func:`autograd.softmax_cross_entropy`), shifted by the row max, so
+    logits of ±1000 give a finite loss and gradient. The gradient with
     respect to the logits is ``softmax(z) − onehot(y)`` (divided by N for
     ``"mean"``).
 
@@ -316,18 +317,18 @@ def cross_entropy(logits: Any, target: Any, reduction: str = "mean") -> Any:
     _check_reduction(reduction)
     if is_tensor(logits):
         t = _const(target)
-        lsm = logits.log_softmax(axis=-1)
         if t.dtype.kind == "f":
             _check_same_shape(logits, t, "cross_entropy")
-            return _reduce(-((lsm * t).sum(axis=-1)), reduction)
+            return _reduce(-((logits.log_softmax(axis=-1) * t).sum(axis=-1)), reduction)
         if logits.ndim == 1:
             idx = _class_indices(t, 1, logits.shape[0], "cross_entropy")
-            return -lsm[int(idx[0])]
+            return -logits.log_softmax(axis=-1)[int(idx[0])]
         if logits.ndim != 2:
             raise ValueError(f"cross_entropy: logits must be (N, C) or (C,), got {logits.shape}")
         n, c = logits.shape
         idx = _class_indices(t, n, c, "cross_entropy")
-        return _reduce(-lsm[np.arange(n), idx], reduction)
+        # One fused node: gradient (softmax − onehot)/N, no log-softmax/index/mean chain.
+        return autograd.softmax_cross_entropy(logits, idx, reduction)
     rows, single = _rows(logits, "cross_entropy")
     idx = _class_indices(target, len(rows), len(rows[0]), "cross_entropy")
     losses = [-_softmax_values(row, log=True)[k] for row, k in zip(rows, idx.tolist())]

@@ -52,7 +52,7 @@ def test_train_moons_writes_loss_boundary_metrics_and_model(tmp_path):
     # The model file holds plain arrays only, and loads back into the same architecture.
     with np.load(run / "model.npz", allow_pickle=False) as archive:
         state = {k: archive[k] for k in archive.files}
-    assert state["layers.0.weight"].shape == (16, 2)
+    assert state["layers.0.weight"].shape == (2, 16)
     import nn
 
     model = nn.MLP(metrics["layer_sizes"], activation=metrics["activation"])

@@ -30,10 +30,10 @@ def tensor(a, requires_grad=False):
 
 def test_linear_computes_x_wt_plus_b():
     layer = Linear(3, 2, seed=0)
-    assert layer.weight.shape == (2, 3) and layer.bias.shape == (2,)
+    assert layer.weight.shape == (3, 2) and layer.bias.shape == (2,)
     x = np.array([[1.0, 2.0, 3.0], [-1.0, 0.5, 0.0]])
     out = layer(tensor(x))
-    np.testing.assert_allclose(out.data, x @ layer.weight.data.T + layer.bias.data)
+    np.testing.assert_allclose(out.data, x @ layer.weight.data + layer.bias.data)
     assert Linear(3, 2, bias=False, seed=0).parameters()[0] is not None
     assert len(Linear(3, 2, bias=False).parameters()) == 1
 
@@ -133,7 +133,7 @@ def test_tensor_model_save_load_and_dtype_check(tmp_path):
     for key, value in c.state_dict().items():
         np.testing.assert_array_equal(value, before[key])
     wrong = MLP([3, 5, 2], seed=0).state_dict()
-    with pytest.raises(ValueError, match=r"expected shape \(4, 3\), got \(5, 3\)"):
+    with pytest.raises(ValueError, match=r"expected shape \(3, 4\), got \(3, 5\)"):
         b.load_state_dict(wrong)
 
 
