@@ -159,25 +159,33 @@ class name_scope:  # noqa: N801 - used like a function, as contextlib's helpers 
         _state.scope = self._previous
 
 
-@contextlib.contextmanager
-def gc_paused() -> Iterator[None]:
+class gc_paused:  # noqa: N801 - used like a function, as contextlib's helpers are
     """Pause Python's cyclic garbage collector, restoring its state on exit.
 
     Graphs built by this engine contain no reference cycles, so reference
     counting frees them; the cyclic collector only re-scans the live graph
     again and again as it grows (about half of a scalar training step when
-    left on). :meth:`Value.backward` runs inside this context, and training
-    loops over thousands of scalar nodes may wrap their forward pass in it.
-    Exception-safe and re-entrant: the collector is re-enabled only if it was
-    enabled on entry.
+    left on). :func:`backward` runs inside this context, and training loops
+    over thousands of scalar nodes may wrap their whole step in it::
+
+        with gc_paused():
+            loss = model_loss()
+            loss.backward()
+
+    Exception-safe and re-entrant: the collector is re-enabled on exit only
+    if it was enabled on entry. A class rather than a generator context
+    manager: it is entered on every backward pass, so it is kept cheap.
     """
-    was_enabled = gc.isenabled()
-    if was_enabled:
-        gc.disable()
-    try:
-        yield
-    finally:
+
+    __slots__ = ("_was_enabled",)
+
+    def __enter__(self) -> None:
+        self._was_enabled = was_enabled = gc.isenabled()
         if was_enabled:
+            gc.disable()
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._was_enabled:
             gc.enable()
 
 

@@ -181,10 +181,10 @@ def _linear(out, g, xd, wd, rx, rw, rb):
     return tuple(grads)
 
 
-def _softmax_cross_entropy(out, g, probs, target, reduction):
+def _softmax_cross_entropy(out, g, probs, target, rows, reduction):
     logits = out._prev[0]
     onehot = np.zeros(probs.shape, dtype=probs.dtype)
-    onehot[np.arange(len(target)), target] = 1
+    onehot[rows, target] = 1
     d = logits.softmax(axis=1) - onehot
     if reduction == "none":
         return (d * g.reshape(-1, 1),)

@@ -439,8 +439,8 @@ def linear_backward(g: Array, x: Array, w: Array, rx: bool, rw: bool, rb: bool) 
 
 def softmax_cross_entropy_forward(
     logits: Array, target: Array, reduction: str
-) -> tuple[Array, Array]:
-    """Per-row ``logsumexp(z) − z_y`` reduced, and the softmax probabilities (for backward)."""
+) -> tuple[Array, Array, Array]:
+    """Per-row ``logsumexp(z) − z_y`` reduced, the softmax probabilities and the row indices."""
     rows = np.arange(logits.shape[0])
     shifted = logits - logits.max(axis=1, keepdims=True)
     probs = np.exp(shifted)
@@ -448,18 +448,20 @@ def softmax_cross_entropy_forward(
     losses = np.log(total[:, 0]) - shifted[rows, target]
     probs /= total
     if reduction == "mean":
-        return losses.mean(), probs
+        return losses.sum() * (1.0 / len(losses)), probs, rows
     if reduction == "sum":
-        return losses.sum(), probs
-    return losses, probs
+        return losses.sum(), probs, rows
+    return losses, probs, rows
 
 
-def softmax_cross_entropy_backward(g: Array, probs: Array, target: Array, reduction: str) -> tuple:
+def softmax_cross_entropy_backward(
+    g: Array, probs: Array, target: Array, rows: Array, reduction: str
+) -> tuple:
     # ∂/∂z (logsumexp(z) − z_y) = softmax(z) − onehot(y), times the row's upstream gradient.
     d = probs.copy()
-    d[np.arange(d.shape[0]), target] -= 1
+    d[rows, target] -= 1
     if reduction == "none":
         d *= g[:, None]
     else:
-        d *= g / d.shape[0] if reduction == "mean" else g
+        d *= g * (1.0 / len(rows)) if reduction == "mean" else g
     return (d,)

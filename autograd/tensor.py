@@ -1055,13 +1055,13 @@ def softmax_cross_entropy(logits: Any, target: Any, reduction: str = "mean") -> 
         raise ValueError(
             f"softmax_cross_entropy: class indices must lie in [0, {c}), got {t.min()}..{t.max()}"
         )
-    out, probs = ops.softmax_cross_entropy_forward(zd, t, reduction)
+    out, probs, rows = ops.softmax_cross_entropy_forward(zd, t, reduction)
     if rz and _state.grad_enabled:
         return _node(
             np.asarray(out, dtype=zd.dtype),
             (logits,),
             "cross_entropy",
             ops.softmax_cross_entropy_backward,
-            (probs, t, reduction),
+            (probs, t, rows, reduction),
         )
     return _plain(np.asarray(out, dtype=zd.dtype))

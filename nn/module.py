@@ -130,8 +130,18 @@ class Module:
         return out
 
     def parameters(self) -> list[Any]:
-        """Return the trainable parameters (``Value`` or ``Tensor``) in a fixed order, each once."""
-        return [p for _, p in self.named_parameters()]
+        """Return the trainable parameters (``Value`` or ``Tensor``) in a fixed order, each once.
+
+        The same order as :meth:`named_parameters`, without building the names
+        (this runs every training step, through :meth:`zero_grad`).
+        """
+        seen: set[int] = set()
+        out: list[Any] = []
+        for obj in _walk_objects(self):
+            if is_parameter(obj) and id(obj) not in seen:
+                seen.add(id(obj))
+                out.append(obj)
+        return out
 
     def zero_grad(self) -> None:
         """Reset gradients: ``0.0`` for a ``Value``, ``None`` for a ``Tensor`` (as PyTorch)."""
@@ -280,6 +290,28 @@ def _walk(root: Module, prefix: str) -> Iterator[tuple[str, Any]]:
             stack.append(_prefixed(name, enumerate(obj)))
         elif isinstance(obj, dict):
             stack.append(_prefixed(name, obj.items()))
+
+
+def _walk_objects(root: Module) -> Iterator[Any]:
+    """The objects of :func:`_walk`, in the same order, without their dotted names."""
+    expanded: set[int] = set()
+    stack: list[Iterator[Any]] = [iter((root,))]
+    while stack:
+        try:
+            obj = next(stack[-1])
+        except StopIteration:
+            stack.pop()
+            continue
+        yield obj
+        if isinstance(obj, Module):
+            if id(obj) in expanded:
+                continue
+            expanded.add(id(obj))
+            stack.append(value for _, value in obj._attributes())
+        elif isinstance(obj, list | tuple):
+            stack.append(iter(obj))
+        elif isinstance(obj, dict):
+            stack.append(iter(obj.values()))
 
 
 def _prefixed(name: str, items: Any) -> Iterator[tuple[str, Any]]:

@@ -172,3 +172,21 @@ def test_load_refuses_pickled_objects(tmp_path):
     np.savez(path, **{"first.w.0": np.array([{"a": 1}], dtype=object)})
     with pytest.raises(ValueError, match="allow_pickle"):
         Net().load(path)
+
+
+def test_parameters_is_named_parameters_without_names():
+    import numpy as np
+
+    from autograd import Tensor, Value
+    from nn import MLP, Module, scalar
+
+    class Mixed(Module):
+        def __init__(self):
+            self.a = Value(1.0)
+            self.blocks = [MLP([3, 4, 2], seed=0), {"x": Tensor(np.ones(2), requires_grad=True)}]
+            self.tied = self.a
+            self.mlp = scalar.MLP(2, [3, 1])
+
+    for model in (Mixed(), MLP([5, 3, 3, 2], seed=1), scalar.MLP(3, [4, 4, 1])):
+        named = [p for _, p in model.named_parameters()]
+        assert [id(p) for p in model.parameters()] == [id(p) for p in named]
