@@ -286,11 +286,6 @@ def _add_contributions(prev: tuple[Node, ...], contributions: Sequence[Any]) -> 
             parent.grad = contribution if old is UNREACHED else old + contribution
 
 
-def _is_zero(grad: Any) -> bool:
-    """True for the "no gradient yet" values: ``None`` (Tensor) and ``0.0`` (Value)."""
-    return grad is None or (type(grad) is float and grad == 0.0)
-
-
 def _walk(order: list[Node], trace: Trace | None, create_graph: bool) -> None:
     """Push every reached node's gradient to its parents, children before parents."""
     if create_graph:
@@ -368,12 +363,13 @@ def _run(
             for node, old in saved:
                 node.grad = old
             raise
+        float_ = float
         for node, old in saved:
             new = node.grad
             if new is UNREACHED:
                 node.grad = old
-            elif not _is_zero(old):
-                node.grad = old + new
+            elif old is not None and not (type(old) is float_ and old == 0.0):
+                node.grad = old + new  # accumulate onto an earlier backward's gradient
     return None
 
 
