@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import autograd
@@ -72,6 +72,13 @@ def cases(rng):
 def test_second_derivative_of_every_tensor_op(index):
     _name, fn, inputs = cases(np.random.default_rng(index))[index]
     gradgradcheck(fn, *inputs, **TOL)
+
+
+@settings(max_examples=25)
+@given(seed=st.integers(0, 2**32 - 1))
+def test_second_derivatives_of_every_tensor_op_on_random_inputs(seed):
+    for _name, fn, inputs in cases(np.random.default_rng(seed)):
+        gradgradcheck(fn, *inputs, **TOL)
 
 
 @given(seed=st.integers(0, 2**32 - 1))
