@@ -262,14 +262,13 @@ def mse(pred: Any, target: Any, reduction: str = "mean", half: bool = False) -> 
     if is_tensor(pred):
         t = _const(target)
         _check_same_shape(pred, t, "mse")
-        diff = pred - t
-        sq = diff * diff
+        sq = (pred - t) ** 2  # one node per square: chain-rule paths are not doubled
         return _reduce(sq * scale if half else sq, reduction)
     preds, ts = _pairs(pred, target, "mse")
     losses = []
     for p, y in zip(preds, ts):
-        d = p - y
-        losses.append(d * d * scale if half else d * d)
+        sq = (p - y) ** 2
+        losses.append(sq * scale if half else sq)
     return _reduce(losses, reduction)
 
 

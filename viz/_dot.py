@@ -352,7 +352,7 @@ def collapsed_dot(data: GraphData, style: Style, grouping: Grouping) -> str:
         ops = Counter(data.nodes[i]._op for i in idx if data.nodes[i]._prev)
         n_params = roles.get("parameter", 0)
         n_inputs = roles.get("input", 0)
-        counts = f"{len(idx):,} nodes"
+        counts = f"{len(idx):,} node{'s' if len(idx) != 1 else ''}"
         if n_params:
             counts += f" · {n_params:,} params"
         if n_inputs:
