@@ -6,6 +6,7 @@ of nodes); every user-supplied string goes through :mod:`viz._format`.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -302,7 +303,20 @@ def group_nodes(data: GraphData, depth: int) -> Grouping:
         if of[i] == -1:
             c = consumer.get(i, -2)
             of[i] = c if c >= 0 else group(("leaves", roles[i]))
-    return Grouping(of, keys)
+    # Boxes in natural order (neuron2 before neuron10), not in the order the walk met them.
+    order = sorted(range(len(keys)), key=lambda g: _natural_key(keys[g]))
+    new_id = {g: k for k, g in enumerate(order)}
+    return Grouping([new_id[g] for g in of], [keys[g] for g in order])
+
+
+def _natural_key(key: tuple[Any, ...]) -> tuple[tuple[int, Any], ...]:
+    """Sort key treating runs of digits as numbers: ``layer2 < layer10``."""
+    return tuple(
+        (0, int(piece)) if piece.isdigit() else (1, piece)
+        for part in key
+        for piece in re.split(r"(\d+)", str(part))
+        if piece
+    )
 
 
 def max_scope_depth(data: GraphData) -> int:
