@@ -9,7 +9,7 @@ import shutil
 
 import numpy as np
 import pytest
-from cli_helpers import run_cli
+from chainrule_helpers import run_cli
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 TANH_ARGS = ("tanh(x*w + b)", "--set", "x=2", "--set", "w=-3", "--set", "b=6.88")

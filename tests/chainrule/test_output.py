@@ -1,4 +1,4 @@
-"""cli.output in-process: --out checks before any work, and all-or-nothing writes."""
+"""chainrule.output in-process: --out checks before any work, and all-or-nothing writes."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import errno
 
 import pytest
 
-from cli import output
-from cli.errors import CLIError
-from cli.output import check_out_dir, check_out_file, write_bytes, write_files
+from chainrule import output
+from chainrule.errors import CLIError
+from chainrule.output import check_out_dir, check_out_file, write_bytes, write_files
 
 
 def test_write_files_is_all_or_nothing(tmp_path):

@@ -20,7 +20,7 @@ def chainrule_command() -> list[str]:
     found = shutil.which("chainrule")
     if found:
         return [found]
-    return [sys.executable, "-m", "cli.main"]
+    return [sys.executable, "-m", "chainrule"]
 
 
 @dataclass

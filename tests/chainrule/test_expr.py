@@ -1,4 +1,4 @@
-"""cli.expr in-process: the whitelist parser, its evaluation on Values, and --set parsing."""
+"""chainrule.expr in-process: the whitelist parser, its evaluation on Values, and --set parsing."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from autograd import Value, topological_order
-from cli.errors import CLIError
-from cli.expr import FUNCTIONS, MAX_DEPTH, ExprError, build, parse_assignments, parse_expr
-from cli.main import main
+from chainrule.errors import CLIError
+from chainrule.expr import FUNCTIONS, MAX_DEPTH, ExprError, build, parse_assignments, parse_expr
+from chainrule.main import main
 
 
 def evaluate(text: str, **values: float) -> tuple[Value, dict[str, Value]]:

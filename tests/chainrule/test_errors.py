@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
-from cli_helpers import files_under, run_cli
+from chainrule_helpers import files_under, run_cli
 
 HOSTILE = "__import__('os').system('touch pwned')"
 

@@ -1,0 +1,1 @@
+"""chainrule's command line (the ``chainrule`` console script): see :mod:`chainrule.main`."""

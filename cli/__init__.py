@@ -1,1 +1,0 @@
-"""chainrule's command line (the ``chainrule`` console script): see :mod:`cli.main`."""
