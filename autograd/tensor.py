@@ -506,6 +506,21 @@ class Tensor:
         return self._scope
 
     @property
+    def parents(self) -> tuple[Tensor, ...]:
+        """The operands that receive a gradient, in order (``_prev``)."""
+        return self._prev
+
+    @property
+    def inputs(self) -> tuple[Any, ...]:
+        """Every operand of the operation in order: tensors and constants (numbers, arrays)."""
+        return self._prev
+
+    @property
+    def local_grads(self) -> None:
+        """Scalar local derivatives exist for ``Value`` nodes only; a Tensor's is a Jacobian."""
+        return None
+
+    @property
     def T(self) -> Tensor:
         """The tensor with its axes reversed (``transpose()``)."""
         return self.transpose()

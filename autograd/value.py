@@ -168,8 +168,23 @@ class Value:
 
     @property
     def local_grads(self) -> tuple[float, ...]:
-        """Local derivatives ``∂self/∂operand`` at the current values, aligned with ``_prev``."""
+        """Local derivatives ``∂self/∂operand`` at the current values, aligned with ``parents``."""
         return self._local
+
+    @property
+    def op(self) -> str:
+        """The operation that made this node (``""`` for a leaf): micrograd's ``_op``."""
+        return self._op
+
+    @property
+    def parents(self) -> tuple[Value, ...]:
+        """The operands that receive a gradient, in order (micrograd's ``_prev``)."""
+        return self._prev
+
+    @property
+    def inputs(self) -> tuple[Any, ...]:
+        """Every operand of the operation in order: nodes and constants (Python numbers)."""
+        return self._prev
 
     @property
     def scope(self) -> tuple[str, ...]:
