@@ -11,16 +11,7 @@ from ._core import (
     no_grad,
     topological_order,
 )
-from .functional import grad, hessian, hvp, jacobian, value_and_grad
-from .gradcheck import (
-    GradcheckError,
-    GradcheckFailure,
-    GradcheckResult,
-    gradcheck,
-    gradgradcheck,
-)
-from .tensor import (
-    Tensor,
+from ._tensor_functions import (
     concatenate,
     linear,
     maximum,
@@ -29,17 +20,29 @@ from .tensor import (
     stack,
     where,
 )
+from .functional import grad, hessian, hvp, jacobian, value_and_grad
+from .gradcheck import (
+    GradcheckError,
+    GradcheckFailure,
+    GradcheckResult,
+    gradcheck,
+    gradgradcheck,
+)
+from .ops import Op, define_op
+from .tensor import Tensor
 from .value import Value
 
 __all__ = [
     "GradcheckError",
     "GradcheckFailure",
     "GradcheckResult",
+    "Op",
     "Tensor",
     "Value",
     "backward",
     "concatenate",
     "current_scope",
+    "define_op",
     "enable_grad",
     "gc_paused",
     "grad",

@@ -46,6 +46,8 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, Protocol
 
+import numpy as np
+
 __all__ = [
     "UNREACHED",
     "Node",
@@ -345,7 +347,9 @@ def _run(
                 "backward() was called on a result that does not require grad: none of the "
                 "inputs it was computed from requires grad (or it was computed under no_grad())"
             )
-    with gc_paused():
+    # Rules compute IEEE results (1/0 = inf, 0·inf = nan) without numpy warnings, as
+    # PyTorch does; nan and inf are for anomaly detection to report, not for stderr.
+    with gc_paused(), np.errstate(all="ignore"):
         saved: list[tuple[Node, Any]] = []
         try:
             order = _collect(roots, saved)

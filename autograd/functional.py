@@ -214,7 +214,7 @@ def _assemble(rows: list[Any], out_shape: tuple[int, ...], x: Any, nested: bool)
             raise TypeError(
                 "jacobian inside another transform needs Tensor arguments for a Tensor-valued f"
             )
-        from .tensor import stack
+        from ._tensor_functions import stack
 
         return stack(rows).reshape(out_shape + in_shape)
     stacked = np.array([_plain(r) if _is_node(r) else r for r in rows], dtype=np.float64)

@@ -2,9 +2,11 @@
 
 A Tensor holds a float32 or float64 ndarray (``.data``) and, after
 ``backward()``, a gradient of the same shape and dtype (``.grad``). Every
-operation records one node whose backward rule is a module-level function in
-:mod:`autograd._tensor_ops` plus the values it saved (``_ctx``); no closure
-refers to its own output, so a finished graph is freed by reference counting.
+operation is an op of the registry (:mod:`autograd.ops`), where its forward
+and its derivative are written once; a node keeps the op, its operands and
+parameters, and its backward evaluates the op's rule on ndarrays (first
+order) or on Tensors (``create_graph=True``). No closure refers to its own
+output, so a finished graph is freed by reference counting.
 
 Broadcasting is undone once, in :meth:`Tensor._vjp`, for every op: a rule
 returns gradients shaped like the op's output and ``_vjp`` sums them back to
@@ -12,8 +14,9 @@ each parent's shape (prepended axes, then axes where the parent had size 1),
 casts them to the parent's dtype, and gives every leaf an array of its own.
 
 Constants (Python numbers, ndarrays, tensors with ``requires_grad=False``)
-never receive gradients and are not kept in ``_prev``; an output requires a
-gradient iff one of its inputs does (and grad mode is on).
+never receive gradients and are not in ``parents``, but they stay in
+``inputs`` (viz draws them); an output requires a gradient iff one of its
+inputs does (and grad mode is on).
 
 In-place changes are detected, as in PyTorch, by a version counter: every
 assignment through the ``.data`` attribute (``t.data = a``, ``t.data -= step``)
@@ -24,148 +27,34 @@ attribute (``t.data[0] = 1``, writing into ``t.numpy()``) are not seen.
 
 from __future__ import annotations
 
-import numbers
-import operator
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
-from . import _tensor_ops as ops
+from . import _tensor_args
 from ._core import _state, backward
-from .value import Value
+from ._tensor_args import (
+    MIX_HINT,
+    as_constant,
+    index_key,
+    normalize_axes,
+    shape_arg,
+    shape_of,
+    to_array,
+)
+from .ops import REGISTRY, Op
+from .ops._math import ARRAY, NODE, Masked, keep_shape
 
-__all__ = [
-    "Tensor",
-    "concatenate",
-    "linear",
-    "maximum",
-    "minimum",
-    "softmax_cross_entropy",
-    "stack",
-    "where",
-]
+__all__ = ["Tensor", "apply"]
 
 _new = object.__new__
 _ndarray = np.ndarray
-_FLOAT32 = np.dtype(np.float32)
-_FLOAT64 = np.dtype(np.float64)
 # Global modification clock: a tensor's ``_version`` is the tick of its last
 # ``.data`` assignment, a node's ``_stamp`` the tick at its creation.
 _clock = [0]
 
-_MIX_HINT = (
-    "Value and Tensor do not mix in one expression: use Tensor(v.data) to lift a Value "
-    "into a Tensor, or t.item() to read a one-element Tensor as a number."
-)
-
-
-# ----------------------------------------------------------------------------
-# Converting input
-# ----------------------------------------------------------------------------
-
-
-def _to_array(data: Any, dtype: Any, what: str) -> np.ndarray:
-    """Validate ``data`` as real numbers and return it as a float32/float64 ndarray (no copy)."""
-    if isinstance(data, Tensor):
-        array = data._data
-    elif isinstance(data, Value):
-        raise TypeError(f"{what} got a Value. {_MIX_HINT}")
-    elif isinstance(data, np.ndarray):
-        array = data
-    elif isinstance(data, str | bytes):
-        raise TypeError(f"{what} needs real numbers, got the string {data!r:.40}")
-    else:
-        try:
-            array = np.array(data)
-        except (ValueError, TypeError) as error:
-            raise ValueError(
-                f"{what} needs a rectangular nested list of numbers; got a ragged or mixed "
-                f"sequence ({error}). Make every row the same length."
-            ) from None
-    if array.dtype.kind not in "biuf":
-        raise TypeError(
-            f"{what} needs real numbers (bool, int or float), got an array of dtype "
-            f"{array.dtype} ({'objects' if array.dtype.kind == 'O' else 'not numbers'})"
-        )
-    if dtype is None:
-        target = _FLOAT32 if array.dtype == _FLOAT32 else _FLOAT64
-    else:
-        try:
-            target = np.dtype(dtype)
-        except TypeError:
-            raise TypeError(f"{what}: dtype must be float32 or float64, got {dtype!r}") from None
-        if target != _FLOAT32 and target != _FLOAT64:
-            raise TypeError(f"{what}: dtype must be float32 or float64, got {target}")
-    return array.astype(target, copy=False)
-
-
-def _constant(c: Any, dtype: np.dtype, op: str) -> Any:
-    """An operand that is not a Tensor: a Python number stays a number, arrays are validated.
-
-    Python and numpy scalars become Python numbers, so they never upcast a
-    float32 tensor (as in PyTorch); nested lists and integer or bool arrays
-    take the tensor's dtype; float ndarrays keep theirs (numpy promotion).
-    """
-    tc = type(c)
-    if tc is float or tc is int:
-        return c
-    if tc is np.ndarray and c.dtype.kind == "f":
-        return c
-    if isinstance(c, numbers.Real):
-        return float(c)
-    if isinstance(c, Value):
-        raise TypeError(f"{op}: cannot combine a Tensor with a Value. {_MIX_HINT}")
-    if isinstance(c, list | tuple):
-        return _to_array(c, dtype, op)
-    if isinstance(c, np.ndarray):
-        kind = c.dtype.kind
-        if kind == "f":
-            return c
-        if kind in "biu":
-            return c.astype(dtype)
-        raise TypeError(f"{op}: a Tensor combines with real numbers, not an array of {c.dtype}")
-    raise TypeError(
-        f"{op}: unsupported operand of type {type(c).__name__}; use a Tensor, an ndarray "
-        "or a number"
-    )
-
-
-def _shape_of(x: Any) -> tuple[int, ...]:
-    return x.shape if isinstance(x, np.ndarray) else ()
-
-
-def _normalize_axes(axis: Any, ndim: int, op: str) -> tuple[int, ...]:
-    """``axis`` (None, int or tuple, negative allowed) as a sorted tuple of positive axes."""
-    if axis is None:
-        return tuple(range(ndim))
-    if type(axis) is int and -ndim <= axis < ndim:
-        return (axis % ndim,)
-    items = axis if isinstance(axis, tuple | list) else (axis,)
-    axes = []
-    for a in items:
-        try:
-            a = operator.index(a)
-        except TypeError:
-            raise TypeError(f"{op}: axis must be an int or a tuple of ints, got {axis!r}") from None
-        if not -ndim <= a < ndim:
-            raise ValueError(
-                f"{op}: axis {a} is out of range for a tensor with {ndim} dimension(s)"
-            )
-        axes.append(a % ndim)
-    if len(set(axes)) != len(axes):
-        raise ValueError(f"{op}: repeated axis in {axis!r}")
-    return tuple(sorted(axes))
-
-
-def _shape_arg(shape: tuple[Any, ...], op: str) -> tuple[int, ...]:
-    """Accept ``f(2, 3)`` and ``f((2, 3))``."""
-    if len(shape) == 1 and isinstance(shape[0], tuple | list):
-        shape = tuple(shape[0])
-    try:
-        return tuple(operator.index(n) for n in shape)
-    except TypeError:
-        raise TypeError(f"{op}: expected ints, got {shape!r}") from None
+_OPS = REGISTRY  # short local name for the method bodies below
 
 
 # ----------------------------------------------------------------------------
@@ -181,8 +70,8 @@ def _plain(data: Any) -> Tensor:
     out.label = ""
     out._prev = ()
     out._op = ""
-    out._backward = None
-    out._ctx = None
+    out._args = ()
+    out._params = ()
     out._requires_grad = False
     out._scope = ()
     out._version = 0
@@ -190,16 +79,16 @@ def _plain(data: Any) -> Tensor:
     return out
 
 
-def _node(data: Any, prev: tuple[Tensor, ...], op: str, rule: Any, ctx: tuple) -> Tensor:
-    """An operation's output: ``prev`` holds the operands that need a gradient."""
+def _node(data: Any, prev: tuple, op: Op, args: tuple, params: tuple) -> Tensor:
+    """An op's output: ``prev`` are the operands that need a gradient, ``args`` all of them."""
     out = _new(Tensor)
     out._data = data if type(data) is _ndarray else np.asarray(data)
     out.grad = None
     out.label = ""
     out._prev = prev
     out._op = op
-    out._backward = rule
-    out._ctx = ctx
+    out._args = args
+    out._params = params
     out._requires_grad = True
     out._scope = _state.scope
     out._version = 0
@@ -207,14 +96,15 @@ def _node(data: Any, prev: tuple[Tensor, ...], op: str, rule: Any, ctx: tuple) -
     return out
 
 
-def _unary(x: Tensor, data: Any, op: str, rule: Any, ctx: tuple) -> Tensor:
+def _unary(op: Op, x: Tensor, params: tuple = ()) -> Tensor:
+    out = op._forward(ARRAY, (x._data,), params)
     if x._requires_grad and _state.grad_enabled:
-        return _node(data, (x,), op, rule, ctx)
-    return _plain(data)
+        return _node(out, (x,), op, (x,), params)
+    return _plain(out)
 
 
-def _binary(x: Any, y: Any, forward: Any, rule: Any, op: str) -> Tensor:
-    """Apply ``forward`` to two operands (at least one a Tensor) and record the node."""
+def _binary(op: Op, x: Any, y: Any) -> Tensor:
+    """Apply a two-input op (at least one operand a Tensor) and record the node."""
     if type(x) is Tensor:
         xd = x._data
         rx = x._requires_grad
@@ -222,83 +112,61 @@ def _binary(x: Any, y: Any, forward: Any, rule: Any, op: str) -> Tensor:
             yd = y._data
             ry = y._requires_grad
         else:
-            yd = _constant(y, xd.dtype, op)
+            y = yd = as_constant(y, xd.dtype, op)
             ry = False
     else:
         yd = y._data
         ry = y._requires_grad
-        xd = _constant(x, yd.dtype, op)
+        x = xd = as_constant(x, yd.dtype, op)
         rx = False
     try:
-        out = forward(xd, yd)
+        out = op._forward(ARRAY, (xd, yd), ())
     except ValueError:
         raise ValueError(
-            f"{op}: operands of shapes {_shape_of(xd)} and {_shape_of(yd)} do not broadcast "
+            f"{op}: operands of shapes {shape_of(xd)} and {shape_of(yd)} do not broadcast "
             "together (numpy rules: trailing dimensions must be equal or 1)"
         ) from None
     if (rx or ry) and _state.grad_enabled:
         prev = (x, y) if rx and ry else (x,) if rx else (y,)
-        return _node(out, prev, op, rule, (xd, yd, out, rx, ry))
+        return _node(out, prev, op, (x, y), ())
     return _plain(out)
 
 
-def _matmul(x: Any, y: Any) -> Tensor:
-    if type(x) is Tensor:
-        xd = x._data
-        rx = x._requires_grad
-        if type(y) is Tensor:
-            yd = y._data
-            ry = y._requires_grad
+def apply(op: Op, inputs: Sequence[Any], params: tuple = ()) -> Tensor:
+    """Apply ``op`` to ``inputs`` (Tensors, numbers, arrays or ``None``) with ``params``.
+
+    The generic path behind ``Op.__call__``, ``create_graph`` and the
+    multi-tensor functions; methods of :class:`Tensor` take faster paths to
+    the same records.
+    """
+    like = next(a for a in inputs if isinstance(a, Tensor))
+    dtype = like._data.dtype
+    datas, args, prev = [], [], []
+    for a in inputs:
+        if isinstance(a, Tensor):
+            datas.append(a._data)
+            args.append(a)
+            if a._requires_grad:
+                prev.append(a)
+        elif a is None:
+            datas.append(None)
+            args.append(None)
         else:
-            yd = _constant(y, xd.dtype, "@")
-            ry = False
-    else:
-        yd = y._data
-        ry = y._requires_grad
-        xd = _constant(x, yd.dtype, "@")
-        rx = False
-    try:
-        out = xd @ yd
-    except (ValueError, TypeError):
-        xs, ys = _shape_of(xd), _shape_of(yd)
-        if not xs or not ys:
-            detail = "matmul needs operands with at least one dimension"
-        else:
-            k_left = xs[-1]
-            k_right = ys[0] if len(ys) == 1 else ys[-2]
-            detail = (
-                f"the left operand's last dimension ({k_left}) must equal the right "
-                f"operand's {'length' if len(ys) == 1 else 'second-to-last dimension'} "
-                f"({k_right})"
-                if k_left != k_right
-                else "their batch dimensions do not broadcast"
-            )
-        raise ValueError(f"@ (matmul): shapes {xs} and {ys} do not match: {detail}") from None
-    if (rx or ry) and _state.grad_enabled:
-        prev = (x, y) if rx and ry else (x,) if rx else (y,)
-        return _node(out, prev, "@", ops.matmul_backward, (xd, yd, None, rx, ry))
+            c = as_constant(a, dtype, op)
+            datas.append(c)
+            args.append(c)
+    out = op._forward(ARRAY, tuple(datas), params)
+    if prev and _state.grad_enabled:
+        return _node(out, tuple(prev), op, tuple(args), params)
     return _plain(out)
 
 
-def _fit(c: Any, parent: Tensor, grad: np.ndarray, stamp: int, node: Tensor) -> Any:
-    """A rule's contribution made into ``parent``'s gradient: its shape, dtype and own array."""
-    if parent._version > stamp:
-        raise _modified_error(node, parent)
-    if c is None:
-        return None
-    pdata = parent._data
-    if type(c) is not _ndarray:
-        c = np.asarray(c)
-    if c.shape != pdata.shape:
-        c = ops.unbroadcast(c, pdata.shape)
-    if c.dtype != pdata.dtype:
-        c = c.astype(pdata.dtype)
-    if (c is grad or c.base is not None) and not parent._prev:
-        c = c.copy()
-    return c
+# ----------------------------------------------------------------------------
+# Backward: the op's rule evaluated on arrays (first order) or on Tensors
+# ----------------------------------------------------------------------------
 
 
-def _modified_error(node: Tensor, culprit: Tensor) -> RuntimeError:
+def _modified_error(node: Tensor, culprit: Any) -> RuntimeError:
     which = "its output" if culprit is node else f"an input of shape {culprit.shape}"
     return RuntimeError(
         f"backward through {node._op!r} (output shape {node.shape}) needs data that was "
@@ -306,6 +174,103 @@ def _modified_error(node: Tensor, culprit: Tensor) -> RuntimeError:
         "attribute). Recompute the forward pass after changing .data, e.g. update "
         "parameters only after backward()."
     )
+
+
+def _operands(node: Tensor) -> tuple[list[Any], list[bool]]:
+    """The operands' arrays and which of them are parents (need a gradient); checks versions."""
+    stamp = node._stamp
+    if node._version > stamp:
+        raise _modified_error(node, node)
+    prev = node._prev
+    datas: list[Any] = []
+    wants: list[bool] = []
+    j, n = 0, len(prev)
+    dtype = node._data.dtype
+    for a in node._args:
+        if type(a) is Tensor:
+            if a._version > stamp:
+                raise _modified_error(node, a)
+            datas.append(a._data)
+            if j < n and a is prev[j]:
+                wants.append(True)
+                j += 1
+                continue
+        elif type(a) is float or type(a) is int:
+            # Python numbers stay numbers in the forward (no upcast); in a rule they must
+            # divide like IEEE numbers (1/0 = inf), so they become 0-d arrays of the dtype.
+            datas.append(np.asarray(a, dtype))
+        else:
+            datas.append(a)
+        wants.append(False)
+    return datas, wants
+
+
+def _times(g: Any, d: Any) -> Any:
+    """The contribution ``g · d`` of a local derivative ``d`` (selected where masked)."""
+    if d is None:
+        return None
+    if type(d) is Masked:
+        v = d.d
+        if type(v) is float and v == 1.0:
+            return np.where(d.condition, g, 0.0)
+        return np.where(d.condition, g * v, 0.0)
+    if type(d) is float:
+        if d == 1.0:
+            return g
+        if d == -1.0:
+            return -g
+    return g * d
+
+
+def _fit(c: Any, parent: Tensor, grad: np.ndarray) -> Any:
+    """A contribution made into ``parent``'s gradient: its shape, dtype and own array.
+
+    ``None`` (a rule's "no gradient flows", e.g. through ``sign``) becomes zeros:
+    the parent was reached, so its ``.grad`` is an array, as in PyTorch.
+    """
+    if c is None:
+        return np.zeros(parent._data.shape, parent._data.dtype)
+    pdata = parent._data
+    if type(c) is not _ndarray:
+        c = np.asarray(c)
+    if c.shape != pdata.shape:
+        c = unbroadcast(c, pdata.shape)
+    if c.dtype != pdata.dtype:
+        c = c.astype(pdata.dtype)
+    if (c is grad or c.base is not None) and not parent._prev:
+        c = c.copy()
+    return c
+
+
+def unbroadcast(g: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """Sum ``g`` down to ``shape``: over prepended axes, then over axes where ``shape`` has 1.
+
+    The adjoint of numpy broadcasting (ANCHORS #1), done here once for every op.
+    """
+    extra = g.ndim - len(shape)
+    if extra == 1 and g.shape[1:] == shape:  # the bias case: (batch, n) -> (n,)
+        return np.add.reduce(g, 0)
+    if extra > 0:
+        g = np.add.reduce(g, tuple(range(extra)))
+    axes = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
+    if axes:
+        g = np.add.reduce(g, axes, keepdims=True)
+    if g.shape != shape:
+        g = np.broadcast_to(g, shape)  # a gradient that is constant along an axis (0-d rules)
+    return g
+
+
+def _unbroadcast_node(c: Tensor, shape: tuple[int, ...]) -> Tensor:
+    """The recorded twin of :func:`unbroadcast`, for ``create_graph=True``."""
+    extra = c.ndim - len(shape)
+    if extra > 0:
+        c = c.sum(axis=tuple(range(extra)))
+    axes = tuple(i for i, n in enumerate(shape) if n == 1 and c.shape[i] != 1)
+    if axes:
+        c = c.sum(axis=axes, keepdims=True)
+    if c.shape != shape:
+        c = c.broadcast_to(shape)
+    return c
 
 
 # ----------------------------------------------------------------------------
@@ -325,8 +290,10 @@ class Tensor:
     Operators ``+ - * / ** @`` and unary ``-`` take Tensors, ndarrays and
     numbers on either side and broadcast like numpy; a Python number never
     changes a float32 tensor's dtype. ``@`` follows ``numpy.matmul`` (1-D
-    operands included). Mixing with :class:`~autograd.Value` is a ``TypeError``
-    (use ``Tensor(v.data)`` or ``t.item()``).
+    operands included). Comparisons (``< <= > >= == !=``) return boolean
+    ndarrays (usable in :func:`where`); hashing is by identity. Mixing with
+    :class:`~autograd.Value` is a ``TypeError`` (use ``Tensor(v.data)`` or
+    ``t.item()``).
 
     Example::
 
@@ -341,10 +308,10 @@ class Tensor:
 
     __slots__ = (
         "__weakref__",
-        "_backward",
-        "_ctx",
+        "_args",
         "_data",
         "_op",
+        "_params",
         "_prev",
         "_requires_grad",
         "_scope",
@@ -365,14 +332,14 @@ class Tensor:
     ) -> None:
         if not isinstance(requires_grad, bool | np.bool_):
             raise TypeError(f"requires_grad must be True or False, got {requires_grad!r}")
-        array = _to_array(data, dtype, "Tensor")
+        array = to_array(data, dtype, "Tensor")
         self._data = np.array(array, copy=True)
         self.grad: np.ndarray | None = None
         self.label = str(label)
         self._prev: tuple[Tensor, ...] = ()
-        self._op = ""
-        self._backward = None
-        self._ctx = None
+        self._op: Any = ""
+        self._args: tuple[Any, ...] = ()
+        self._params: tuple[Any, ...] = ()
         self._requires_grad = bool(requires_grad)
         self._scope = _state.scope
         self._version = 0
@@ -383,31 +350,52 @@ class Tensor:
     def _vjp(self, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
         """Each parent's gradient contribution, reduced to its shape and dtype.
 
-        Broadcasting is undone here, once for every op; a leaf never receives
-        the upstream array itself or a view of another array (its ``.grad`` is
-        its own). Refuses to run if an input or the output was modified in
-        place (through ``.data``) after this node was made.
+        The op's rule on ndarrays; broadcasting is undone here, once for every
+        op, and a leaf never receives the upstream array itself or a view of
+        another array (its ``.grad`` is its own). Refuses to run if an input
+        or the output was modified in place (through ``.data``) after this
+        node was made.
         """
-        stamp = self._stamp
-        if self._version > stamp:
-            raise _modified_error(self, self)
-        contributions = self._backward(grad, *self._ctx)
+        op = self._op
+        datas, wants = _operands(self)
+        if op.derivative is not None:
+            ds = op._derivative(ARRAY, datas, self._data, self._params)
+            contributions = [_times(grad, d) for d, w in zip(ds, wants) if w]
+        else:
+            cs = op._vjp(ARRAY, grad, datas, self._data, self._params, tuple(wants))
+            contributions = [c for c, w in zip(cs, wants) if w]
         prev = self._prev
         if len(prev) == 1:
-            return (_fit(contributions[0], prev[0], grad, stamp, self),)
-        if len(prev) == 2:
-            first, second = contributions
-            return (
-                _fit(first, prev[0], grad, stamp, self),
-                _fit(second, prev[1], grad, stamp, self),
-            )
-        return tuple(_fit(c, parent, grad, stamp, self) for parent, c in zip(prev, contributions))
+            return (_fit(contributions[0], prev[0], grad),)
+        return tuple([_fit(c, p, grad) for c, p in zip(contributions, prev)])
 
     def _vjp_graph(self, grad: Any) -> tuple[Any, ...]:
-        """The contributions as recorded Tensors, for ``create_graph=True`` (higher order)."""
-        from . import _tensor_graph  # imports this module: loaded on first use
-
-        return _tensor_graph.vjp_graph(self, grad)
+        """The contributions as recorded Tensors: the op's rule evaluated on nodes."""
+        op = self._op
+        _, wants = _operands(self)
+        if not isinstance(grad, Tensor):
+            grad = Tensor(grad)
+        dtype = self._data.dtype
+        inputs = tuple(
+            np.asarray(a, dtype) if type(a) is float or type(a) is int else a for a in self._args
+        )
+        if op.derivative is not None:
+            ds = op._derivative(NODE, inputs, self, self._params)
+            contributions = [_times_node(grad, d) for d, w in zip(ds, wants) if w]
+        else:
+            cs = op._vjp(NODE, grad, inputs, self, self._params, tuple(wants))
+            contributions = [c for c, w in zip(cs, wants) if w]
+        fitted = []
+        for parent, c in zip(self._prev, contributions):
+            if c is None:
+                fitted.append(_plain(np.zeros(parent.shape, parent.dtype)))
+                continue
+            if not isinstance(c, Tensor):
+                c = Tensor(np.broadcast_to(c, parent.shape), dtype=parent.dtype)
+            if c.shape != parent.shape:
+                c = _unbroadcast_node(c, parent.shape)
+            fitted.append(c)
+        return tuple(fitted)
 
     def backward(self, grad: Any = None, *, create_graph: bool = False) -> None:
         """Backpropagate: every reachable tensor's ``.grad`` += ∂(grad · self)/∂tensor.
@@ -433,7 +421,7 @@ class Tensor:
                 )
             seed = np.ones(data.shape, dtype=data.dtype)
         else:
-            seed = np.array(_to_array(grad, data.dtype, "backward(grad=...)"), copy=True)
+            seed = np.array(to_array(grad, data.dtype, "backward(grad=...)"), copy=True)
             if seed.shape != data.shape:
                 raise ValueError(
                     f"backward(grad=...): grad has shape {seed.shape} but the tensor has "
@@ -454,7 +442,7 @@ class Tensor:
     @data.setter
     def data(self, value: Any) -> None:
         if value is not self._data:
-            value = _to_array(value, None, "Tensor.data")
+            value = to_array(value, None, "Tensor.data")
         self._data = value
         _clock[0] += 1
         self._version = _clock[0]
@@ -481,23 +469,27 @@ class Tensor:
 
     @property
     def shape(self) -> tuple[int, ...]:
+        """The shape of ``data``."""
         return self._data.shape
 
     @property
     def ndim(self) -> int:
+        """The number of axes."""
         return self._data.ndim
 
     @property
     def size(self) -> int:
+        """The number of elements."""
         return self._data.size
 
     @property
     def dtype(self) -> np.dtype:
+        """float32 or float64."""
         return self._data.dtype
 
     @property
     def op(self) -> str:
-        """The operation that made this tensor (``""`` for a leaf)."""
+        """The operation that made this tensor (``""`` for a leaf): its label, e.g. ``"@"``."""
         return self._op
 
     @property
@@ -512,8 +504,14 @@ class Tensor:
 
     @property
     def inputs(self) -> tuple[Any, ...]:
-        """Every operand of the operation in order: tensors and constants (numbers, arrays)."""
-        return self._prev
+        """Every operand in order: Tensors (constant ones too), numbers and arrays."""
+        return self._args
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """The operation's parameters by name (``{"axes": (0,), "keepdims": False}``)."""
+        op = self._op
+        return dict(zip(op.params, self._params)) if type(op) is Op else {}
 
     @property
     def local_grads(self) -> None:
@@ -566,45 +564,71 @@ class Tensor:
         body = np.array2string(
             self._data, precision=4, threshold=12, edgeitems=2, separator=", ", prefix="Tensor("
         )
-        extra = f", op={self._op!r}" if self._op else ""
+        extra = f", op={str(self._op)!r}" if self._op else ""
         if self._requires_grad:
             extra += ", requires_grad=True"
         if self.label:
             extra += f", label={self.label!r}"
         return f"Tensor({body}, shape={self._data.shape}, dtype={self._data.dtype}{extra})"
 
+    # -- comparisons: boolean ndarrays, never recorded ----------------------------
+
+    def _compare_operand(self, other: Any) -> Any:
+        if isinstance(other, Tensor):
+            return other._data
+        return as_constant(other, self._data.dtype, "comparison")
+
+    def __lt__(self, other: Any) -> np.ndarray:
+        return self._data < self._compare_operand(other)
+
+    def __le__(self, other: Any) -> np.ndarray:
+        return self._data <= self._compare_operand(other)
+
+    def __gt__(self, other: Any) -> np.ndarray:
+        return self._data > self._compare_operand(other)
+
+    def __ge__(self, other: Any) -> np.ndarray:
+        return self._data >= self._compare_operand(other)
+
+    def __eq__(self, other: object) -> np.ndarray:  # type: ignore[override]
+        return self._data == self._compare_operand(other)
+
+    def __ne__(self, other: object) -> np.ndarray:  # type: ignore[override]
+        return self._data != self._compare_operand(other)
+
+    __hash__ = object.__hash__
+
     # -- arithmetic -------------------------------------------------------------
 
     def __add__(self, other: Any) -> Tensor:
-        return _binary(self, other, np.add, ops.add_backward, "+")
+        return _binary(_ADD, self, other)
 
     def __radd__(self, other: Any) -> Tensor:
-        return _binary(other, self, np.add, ops.add_backward, "+")
+        return _binary(_ADD, other, self)
 
     def __sub__(self, other: Any) -> Tensor:
-        return _binary(self, other, np.subtract, ops.sub_backward, "-")
+        return _binary(_SUB, self, other)
 
     def __rsub__(self, other: Any) -> Tensor:
-        return _binary(other, self, np.subtract, ops.sub_backward, "-")
+        return _binary(_SUB, other, self)
 
     def __mul__(self, other: Any) -> Tensor:
-        return _binary(self, other, np.multiply, ops.mul_backward, "*")
+        return _binary(_MUL, self, other)
 
     def __rmul__(self, other: Any) -> Tensor:
-        return _binary(other, self, np.multiply, ops.mul_backward, "*")
+        return _binary(_MUL, other, self)
 
     def __truediv__(self, other: Any) -> Tensor:
-        return _binary(self, other, ops.div_forward, ops.div_backward, "/")
+        return _binary(_DIV, self, other)
 
     def __rtruediv__(self, other: Any) -> Tensor:
-        return _binary(other, self, ops.div_forward, ops.div_backward, "/")
+        return _binary(_DIV, other, self)
 
     def __pow__(self, other: Any) -> Tensor:
-        op = "**" if type(other) is Tensor else f"**{other}" if np.ndim(other) == 0 else "**"
-        return _binary(self, other, ops.pow_forward, ops.pow_backward, op)
+        return _binary(_POW, self, other)
 
     def __rpow__(self, other: Any) -> Tensor:
-        return _binary(other, self, ops.pow_forward, ops.pow_backward, "**")
+        return _binary(_POW, other, self)
 
     def __matmul__(self, other: Any) -> Tensor:
         return _matmul(self, other)
@@ -613,211 +637,171 @@ class Tensor:
         return _matmul(other, self)
 
     def __neg__(self) -> Tensor:
-        return _unary(self, -self._data, "neg", ops.neg_backward, ())
+        return _unary(_OPS["neg"], self)
 
-    # -- elementwise functions -----------------------------------------------------
+    def __pos__(self) -> Tensor:
+        return self
+
+    # -- elementwise functions (the registry's; docstrings from the records) ---------
 
     def exp(self) -> Tensor:
-        """``e^x``; derivative ``e^x``."""
-        out = ops.exp_forward(self._data)
-        return _unary(self, out, "exp", ops.exp_backward, (out,))
+        return _unary(_OPS["exp"], self)
 
     def log(self) -> Tensor:
-        """Natural log: ``-inf`` at 0, ``nan`` below; derivative ``1/x``."""
-        x = self._data
-        return _unary(self, ops.log_forward(x), "log", ops.log_backward, (x,))
+        return _unary(_OPS["log"], self)
+
+    def log1p(self) -> Tensor:
+        return _unary(_OPS["log1p"], self)
 
     def sqrt(self) -> Tensor:
-        """``√x`` (``nan`` below 0); derivative ``1/(2√x)``, ``inf`` at 0."""
-        out = ops.sqrt_forward(self._data)
-        return _unary(self, out, "sqrt", ops.sqrt_backward, (out,))
+        return _unary(_OPS["sqrt"], self)
 
     def tanh(self) -> Tensor:
-        """``tanh x``; derivative ``1 − tanh²x``."""
-        out = np.tanh(self._data)
-        return _unary(self, out, "tanh", ops.tanh_backward, (out,))
+        return _unary(_OPS["tanh"], self)
 
     def sigmoid(self) -> Tensor:
-        """``σ(x) = 1/(1+e^−x)``, computed stably; derivative ``σ(1−σ)``."""
-        out = ops.sigmoid_forward(self._data)
-        return _unary(self, out, "sigmoid", ops.sigmoid_backward, (out,))
+        return _unary(_OPS["sigmoid"], self)
 
     def relu(self) -> Tensor:
-        """``max(0, x)``; derivative 1 for x > 0, else 0 (0 at 0, as PyTorch)."""
-        out = np.maximum(self._data, 0)
-        return _unary(self, out, "ReLU", ops.relu_backward, (out,))
+        return _unary(_OPS["relu"], self)
 
     def leaky_relu(self, negative_slope: float = 0.01) -> Tensor:
-        """``x`` for x > 0, else ``negative_slope·x``; derivative ``negative_slope`` at x ≤ 0."""
-        x = self._data
-        slope = float(negative_slope)
-        out = np.where(x > 0, x, x * slope)
-        return _unary(self, out, "LeakyReLU", ops.leaky_relu_backward, (x, slope))
+        return _unary(_OPS["leaky_relu"], self, (float(negative_slope),))
 
     def softplus(self) -> Tensor:
-        """``log(1+e^x)``, computed stably; derivative ``σ(x)``."""
-        x = self._data
-        return _unary(self, ops.softplus_forward(x), "softplus", ops.softplus_backward, (x,))
+        return _unary(_OPS["softplus"], self)
 
     def mish(self) -> Tensor:
-        """``x·tanh(softplus(x))``; derivative ``tanh(sp) + x·σ(x)·(1 − tanh²(sp))``."""
-        x = self._data
-        return _unary(self, ops.mish_forward(x), "mish", ops.mish_backward, (x,))
+        return _unary(_OPS["mish"], self)
 
     def abs(self) -> Tensor:
-        """``|x|``; derivative ``sign(x)`` (0 at 0, as PyTorch)."""
-        x = self._data
-        return _unary(self, np.abs(x), "abs", ops.abs_backward, (x,))
+        return _unary(_OPS["abs"], self)
 
     __abs__ = abs
 
     def sign(self) -> Tensor:
-        """``sign(x)`` ∈ {−1, 0, 1}; its gradient is 0 everywhere (PyTorch)."""
-        return _unary(self, np.sign(self._data), "sign", ops.sign_backward, ())
+        return _unary(_OPS["sign"], self)
+
+    def sin(self) -> Tensor:
+        return _unary(_OPS["sin"], self)
+
+    def cos(self) -> Tensor:
+        return _unary(_OPS["cos"], self)
+
+    def tan(self) -> Tensor:
+        return _unary(_OPS["tan"], self)
 
     def clip(self, lo: float | None = None, hi: float | None = None) -> Tensor:
-        """Limit to ``[lo, hi]`` (either may be None); gradient 1 on ``lo <= x <= hi`` (torch)."""
+        """Limit to ``[lo, hi]`` (either may be None); gradient 1 on ``lo ≤ x ≤ hi`` (torch)."""
         if lo is None and hi is None:
             raise ValueError("clip needs at least one of lo and hi")
-        lo = None if lo is None else _constant(lo, self.dtype, "clip")
-        hi = None if hi is None else _constant(hi, self.dtype, "clip")
-        x = self._data
-        out = np.clip(x, lo, hi)
-        return _unary(self, out, "clip", ops.clip_backward, (x, lo, hi))
+        dtype = self._data.dtype
+        lo = None if lo is None else as_constant(lo, dtype, "clip")
+        hi = None if hi is None else as_constant(hi, dtype, "clip")
+        return _unary(_OPS["clip"], self, (lo, hi))
 
     # -- reductions ------------------------------------------------------------------
 
-    def _reduce_shapes(
-        self, axis: Any, keepdims: bool, op: str
-    ) -> tuple[tuple[int, ...], tuple[int, ...]]:
-        shape = self._data.shape
-        if axis is None:
-            return tuple(range(len(shape))), (1,) * len(shape)
-        axes = _normalize_axes(axis, len(shape), op)
-        keep_shape = tuple(1 if i in axes else n for i, n in enumerate(shape))
-        return axes, keep_shape
+    def _axes(self, axis: Any, op: str) -> tuple[int, ...]:
+        return normalize_axes(axis, self._data.ndim, op)
 
     def sum(self, axis: Any = None, keepdims: bool = False) -> Tensor:
         """Sum over ``axis`` (int, tuple, negative or None for all); gradient: broadcast back."""
-        axes, keep_shape = self._reduce_shapes(axis, keepdims, "sum")
-        out = self._data.sum(axis=axes, keepdims=keepdims)
-        return _unary(self, out, "sum", ops.sum_backward, (self._data.shape, keep_shape))
+        return _unary(_OPS["sum"], self, (self._axes(axis, "sum"), bool(keepdims)))
 
     def mean(self, axis: Any = None, keepdims: bool = False) -> Tensor:
         """Mean over ``axis``: the sum divided by the number of reduced elements."""
-        x = self._data
-        axes, keep_shape = self._reduce_shapes(axis, keepdims, "mean")
-        count = 1
-        for a in axes:
-            count *= x.shape[a]
-        scale = 1.0 / count if count else float("nan")
-        out = np.add.reduce(x, axes, keepdims=keepdims) * scale
-        return _unary(self, out, "mean", ops.mean_backward, (x.shape, keep_shape, scale))
+        return _unary(_OPS["mean"], self, (self._axes(axis, "mean"), bool(keepdims)))
 
-    def _extremum(self, axis: Any, keepdims: bool, op: str, reduce: Any) -> Tensor:
-        x = self._data
-        axes, keep_shape = self._reduce_shapes(axis, keepdims, op)
-        if x.size == 0:
-            raise ValueError(f"{op}() of an empty tensor (shape {x.shape}) has no value")
-        out_keep = reduce(x, axis=axes, keepdims=True)
-        out = (
-            out_keep
-            if keepdims
-            else out_keep.reshape(tuple(n for i, n in enumerate(x.shape) if i not in axes))
-        )
-        return _unary(self, out, op, ops.extremum_backward, (x, out_keep, axes, keep_shape))
+    def _extremum(self, axis: Any, keepdims: bool, op: str) -> Tensor:
+        if self._data.size == 0:
+            raise ValueError(f"{op}() of an empty tensor (shape {self._data.shape}) has no value")
+        return _unary(_OPS[op], self, (self._axes(axis, op), bool(keepdims)))
 
     def max(self, axis: Any = None, keepdims: bool = False) -> Tensor:
         """Largest element over ``axis``; ties share the gradient evenly (``torch.amax``)."""
-        return self._extremum(axis, keepdims, "max", np.max)
+        return self._extremum(axis, keepdims, "max")
 
     def min(self, axis: Any = None, keepdims: bool = False) -> Tensor:
         """Smallest element over ``axis``; ties share the gradient evenly (``torch.amin``)."""
-        return self._extremum(axis, keepdims, "min", np.min)
+        return self._extremum(axis, keepdims, "min")
 
     def var(self, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
-        """Variance ``Σ(x − x̄)² / (n − ddof)`` over ``axis``; ``ddof=0`` as numpy (torch uses 1)."""
-        x = self._data
-        axes, keep_shape = self._reduce_shapes(axis, keepdims, "var")
-        n = 1
-        for a in axes:
-            n *= x.shape[a]
-        mean_keep = x.mean(axis=axes, keepdims=True)
-        denominator = n - ddof
-        with np.errstate(divide="ignore", invalid="ignore"):
-            scale = 1.0 / denominator if denominator > 0 else float("nan")
-            centered = x - mean_keep
-            out = (centered * centered).sum(axis=axes, keepdims=keepdims) * scale
-        return _unary(self, out, "var", ops.var_backward, (x, mean_keep, keep_shape, 2.0 * scale))
+        """Variance ``Σ(x − x̄)² / (n − ddof)`` over ``axis``; ``ddof=0`` as numpy (torch uses 1).
 
-    def softmax(self, axis: int = -1) -> Tensor:
-        """``e^x / Σ e^x`` along ``axis``, shifted by the max (no overflow)."""
-        (a,) = _normalize_axes(axis, self.ndim, "softmax")
-        out = ops.softmax_forward(self._data, a)
-        return _unary(self, out, "softmax", ops.softmax_backward, (out, a))
-
-    def log_softmax(self, axis: int = -1) -> Tensor:
-        """``x − logsumexp(x)`` along ``axis``, shifted by the max; gradient ``g − softmax·Σg``."""
-        (a,) = _normalize_axes(axis, self.ndim, "log_softmax")
-        out = ops.log_softmax_forward(self._data, a)
-        return _unary(self, out, "log_softmax", ops.log_softmax_backward, (out, a))
+        ``n − ddof ≤ 0`` gives ``inf`` (``nan`` where all elements are equal), as numpy.
+        """
+        return _unary(_OPS["var"], self, (self._axes(axis, "var"), bool(keepdims), int(ddof)))
 
     def logsumexp(self, axis: Any = None, keepdims: bool = False) -> Tensor:
         """``log Σ e^x`` over ``axis``, computed as ``m + log Σ e^(x − m)``; gradient softmax."""
-        x = self._data
-        axes, keep_shape = self._reduce_shapes(axis, keepdims, "logsumexp")
-        out_keep = ops.logsumexp_forward(x, axes)
-        out = (
-            out_keep
-            if keepdims
-            else out_keep.reshape(tuple(n for i, n in enumerate(x.shape) if i not in axes))
-        )
-        return _unary(self, out, "logsumexp", ops.logsumexp_backward, (x, out_keep, keep_shape))
+        return _unary(_OPS["logsumexp"], self, (self._axes(axis, "logsumexp"), bool(keepdims)))
+
+    def softmax(self, axis: int = -1) -> Tensor:
+        """``e^x / Σ e^x`` along ``axis``, shifted by the max (no overflow)."""
+        (a,) = normalize_axes(axis, self.ndim, "softmax")
+        return _unary(_OPS["softmax"], self, (a,))
+
+    def log_softmax(self, axis: int = -1) -> Tensor:
+        """``x − logsumexp(x)`` along ``axis``, shifted by the max; gradient ``g − softmax·Σg``."""
+        (a,) = normalize_axes(axis, self.ndim, "log_softmax")
+        return _unary(_OPS["log_softmax"], self, (a,))
 
     # -- shapes ------------------------------------------------------------------------
 
     def reshape(self, *shape: Any) -> Tensor:
         """The same elements in a new shape (one entry may be -1); gradient reshaped back."""
-        shape = _shape_arg(shape, "reshape")
+        shape = shape_arg(shape, "reshape")
         x = self._data
         try:
-            out = x.reshape(shape)
+            x.reshape(shape)  # a view: only checks that the shape fits
         except ValueError:
             raise ValueError(
                 f"reshape: cannot reshape a tensor of shape {x.shape} ({x.size} elements) "
                 f"into shape {shape}"
             ) from None
-        return _unary(self, out, "reshape", ops.reshape_backward, (x.shape,))
+        return _unary(_OPS["reshape"], self, (shape,))
 
     def transpose(self, *axes: Any) -> Tensor:
-        """Permute the axes (reverse them if none are given); gradient: the inverse permutation."""
+        """Permute the axes (numpy's meaning); with none given, reverse them.
+
+        ``t.transpose(1, 0, 2)`` is a permutation of *all* axes, as
+        ``numpy.transpose``: a PyTorch user's ``transpose(0, 1)`` (swap two
+        axes) is :meth:`swapaxes` here — on a 2-D tensor ``transpose(0, 1)``
+        is the identity permutation and returns the tensor unchanged.
+        Gradient: the inverse permutation.
+        """
         ndim = self._data.ndim
         if not axes:
             order = tuple(range(ndim))[::-1]
         else:
-            order = _shape_arg(axes, "transpose")
+            order = shape_arg(axes, "transpose")
             if sorted(a % ndim if ndim else a for a in order) != list(range(ndim)):
                 raise ValueError(
                     f"transpose: axes {order} are not a permutation of the {ndim} axes of a "
-                    f"tensor of shape {self._data.shape}"
+                    f"tensor of shape {self._data.shape} (to swap two axes use swapaxes(a, b))"
                 )
             order = tuple(a % ndim for a in order)
-        inverse = tuple(np.argsort(order).tolist())
-        return _unary(
-            self, self._data.transpose(order), "transpose", ops.transpose_backward, (inverse,)
-        )
+        return _unary(_OPS["transpose"], self, (order,))
 
     permute = transpose
+
+    def swapaxes(self, axis1: int, axis2: int) -> Tensor:
+        """Swap two axes (what ``torch.transpose(t, a, b)`` does); gradient: swapped back."""
+        ndim = self._data.ndim
+        (a,) = normalize_axes(axis1, ndim, "swapaxes")
+        (b,) = normalize_axes(axis2, ndim, "swapaxes")
+        order = list(range(ndim))
+        order[a], order[b] = order[b], order[a]
+        return _unary(_OPS["transpose"], self, (tuple(order),))
 
     def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
         """Merge axes ``start_dim..end_dim`` into one (all of them by default, as torch)."""
         shape = self._data.shape
         if not shape:
             return self.reshape(1)
-        start, end = (
-            _normalize_axes(start_dim, len(shape), "flatten")[0],
-            _normalize_axes(end_dim, len(shape), "flatten")[0],
-        )
+        start = normalize_axes(start_dim, len(shape), "flatten")[0]
+        end = normalize_axes(end_dim, len(shape), "flatten")[0]
         if start > end:
             raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
         merged = 1
@@ -831,7 +815,7 @@ class Tensor:
         if axis is None:
             axes = tuple(i for i, n in enumerate(shape) if n == 1)
         else:
-            axes = _normalize_axes(axis, len(shape), "squeeze")
+            axes = normalize_axes(axis, len(shape), "squeeze")
             for a in axes:
                 if shape[a] != 1:
                     raise ValueError(
@@ -842,241 +826,99 @@ class Tensor:
     def unsqueeze(self, axis: int) -> Tensor:
         """Insert an axis of length 1 at position ``axis`` (negative counts from the end)."""
         shape = self._data.shape
-        (a,) = _normalize_axes(axis, len(shape) + 1, "unsqueeze")
+        (a,) = normalize_axes(axis, len(shape) + 1, "unsqueeze")
         return self.reshape((*shape[:a], 1, *shape[a:]))
 
     def broadcast_to(self, *shape: Any) -> Tensor:
         """Repeat along new or length-1 axes to ``shape``; gradient: summed back."""
-        shape = _shape_arg(shape, "broadcast_to")
+        shape = shape_arg(shape, "broadcast_to")
         try:
-            out = np.broadcast_to(self._data, shape)
+            if np.broadcast_shapes(self._data.shape, shape) != shape:
+                raise ValueError
         except ValueError:
             raise ValueError(
                 f"broadcast_to: a tensor of shape {self._data.shape} cannot be broadcast to "
                 f"shape {shape}"
             ) from None
-        return _unary(self, out, "broadcast_to", ops.identity_backward, ())
+        return _unary(_OPS["broadcast_to"], self, (shape,))
 
     def __getitem__(self, index: Any) -> Tensor:
         """numpy indexing: ints, slices, None, Ellipsis, integer and boolean arrays.
 
-        The gradient is scattered back; repeated integer indices accumulate
-        (``np.add.at``).
+        A list, tuple or array inside the index is an array index (as numpy);
+        the gradient is scattered back and repeated indices accumulate
+        (``x[:, (0, 0)].sum()`` gives column 0 a gradient of 2).
         """
-        items = index if type(index) is tuple else (index,)
-        advanced = accumulate = False
-        converted = []
-        for item in items:
-            if isinstance(item, Tensor):
-                raise TypeError(
-                    "index a Tensor with ints, slices or integer/boolean ndarrays, not a Tensor "
-                    "(use t.numpy().astype(int) for computed indices)"
-                )
-            if isinstance(item, list | np.ndarray):
-                item = np.asarray(item)
-                if item.dtype.kind not in "biu" and item.size:
-                    raise IndexError(
-                        f"index arrays must hold integers or booleans, got dtype {item.dtype}"
-                    )
-                advanced = True
-                accumulate = accumulate or item.dtype.kind != "b"
-            converted.append(item)
-        key = tuple(converted) if type(index) is tuple or advanced else index
-        x = self._data
+        key, accumulate = index_key(index)
         try:
-            out = x[key]
+            return _unary(_OPS["getitem"], self, (key, accumulate))
         except IndexError as error:
             raise IndexError(
-                f"index {index!r:.80} into a tensor of shape {x.shape}: {error}"
+                f"index {index!r:.80} into a tensor of shape {self._data.shape}: {error}"
             ) from None
-        return _unary(self, out, "getitem", ops.getitem_backward, (x.shape, key, accumulate))
 
 
-# ----------------------------------------------------------------------------
-# Functions of several tensors
-# ----------------------------------------------------------------------------
+_ADD, _SUB, _MUL, _DIV, _POW = (_OPS[k] for k in ("add", "sub", "mul", "div", "pow"))
+_tensor_args.TENSOR_TYPE = Tensor
+
+# The registry's docstrings are the methods' docstrings (written once, with the formula).
+for _name in (
+    "exp log log1p sqrt tanh sigmoid relu leaky_relu softplus mish abs sign sin cos tan".split()
+):
+    getattr(Tensor, _name).__doc__ = _OPS[_name].doc
 
 
-def _any_tensor(*items: Any) -> Tensor:
-    for item in items:
-        if type(item) is Tensor:
-            return item
-    return Tensor(items[0])
+def _times_node(g: Tensor, d: Any) -> Any:
+    """``g · d`` on graph nodes (``create_graph``), selected where ``d`` is masked."""
+    if d is None:
+        return None
+    if type(d) is Masked:
+        from ._tensor_functions import where
+
+        v = d.d
+        value = g if type(v) is float and v == 1.0 else g * v
+        return where(d.condition, value, 0.0)
+    if type(d) is float and d == 1.0:
+        return g
+    return g * d
 
 
-def maximum(x: Any, y: Any) -> Tensor:
-    """Elementwise larger of ``x`` and ``y`` (broadcast); ties split the gradient 0.5/0.5."""
-    if type(x) is not Tensor and type(y) is not Tensor:
-        x = Tensor(x)
-    return _binary(x, y, np.maximum, ops.maximum_backward, "maximum")
-
-
-def minimum(x: Any, y: Any) -> Tensor:
-    """Elementwise smaller of ``x`` and ``y`` (broadcast); ties split the gradient 0.5/0.5."""
-    if type(x) is not Tensor and type(y) is not Tensor:
-        x = Tensor(x)
-    return _binary(x, y, np.minimum, ops.minimum_backward, "minimum")
-
-
-def where(condition: Any, x: Any, y: Any) -> Tensor:
-    """``x`` where ``condition`` holds, else ``y`` (all three broadcast); gradient routed likewise.
-
-    ``condition`` is a boolean array (or a Tensor/array compared to nothing:
-    nonzero means True); it gets no gradient.
-    """
-    cond = condition._data if isinstance(condition, Tensor) else np.asarray(condition)
-    if cond.dtype != np.bool_:
-        if cond.dtype.kind not in "biuf":
-            raise TypeError(f"where: condition must be boolean, got dtype {cond.dtype}")
-        cond = cond != 0
-    like = _any_tensor(x, y)
-    dtype = like._data.dtype
-    xd = x._data if type(x) is Tensor else _constant(x, dtype, "where")
-    yd = y._data if type(y) is Tensor else _constant(y, dtype, "where")
-    rx = type(x) is Tensor and x._requires_grad
-    ry = type(y) is Tensor and y._requires_grad
+def _matmul(x: Any, y: Any) -> Tensor:
+    """``x @ y`` with a clear message when the shapes do not fit."""
+    op = _OPS["matmul"]
+    if type(x) is Tensor:
+        xd = x._data
+        rx = x._requires_grad
+        if type(y) is Tensor:
+            yd, ry = y._data, y._requires_grad
+        else:
+            y = yd = as_constant(y, xd.dtype, "@")
+            ry = False
+    else:
+        yd, ry = y._data, y._requires_grad
+        x = xd = as_constant(x, yd.dtype, "@")
+        rx = False
     try:
-        out = np.where(cond, xd, yd)
-    except ValueError:
-        raise ValueError(
-            f"where: condition {cond.shape}, x {_shape_of(xd)} and y {_shape_of(yd)} do not "
-            "broadcast together"
-        ) from None
+        out = xd @ yd
+    except (ValueError, TypeError):
+        xs, ys = shape_of(xd), shape_of(yd)
+        if not xs or not ys:
+            detail = "matmul needs operands with at least one dimension"
+        else:
+            k_left = xs[-1]
+            k_right = ys[0] if len(ys) == 1 else ys[-2]
+            detail = (
+                f"the left operand's last dimension ({k_left}) must equal the right "
+                f"operand's {'length' if len(ys) == 1 else 'second-to-last dimension'} "
+                f"({k_right})"
+                if k_left != k_right
+                else "their batch dimensions do not broadcast"
+            )
+        raise ValueError(f"@ (matmul): shapes {xs} and {ys} do not match: {detail}") from None
     if (rx or ry) and _state.grad_enabled:
         prev = (x, y) if rx and ry else (x,) if rx else (y,)
-        return _node(out, prev, "where", ops.where_backward, (cond, rx, ry))
+        return _node(out, prev, op, (x, y), ())
     return _plain(out)
 
 
-def _as_tensors(tensors: Sequence[Any], op: str) -> list[Tensor]:
-    if isinstance(tensors, Tensor | np.ndarray) or not isinstance(tensors, Sequence):
-        raise TypeError(f"{op} takes a list or tuple of tensors")
-    if not tensors:
-        raise ValueError(f"{op} needs at least one tensor")
-    items = list(tensors)
-    dtype = next((t._data.dtype for t in items if type(t) is Tensor), None)
-    return [t if type(t) is Tensor else Tensor(t, dtype=dtype) for t in items]
-
-
-def concatenate(tensors: Sequence[Any], axis: int = 0) -> Tensor:
-    """Join tensors along an existing ``axis``; the gradient is split back into the pieces."""
-    items = _as_tensors(tensors, "concatenate")
-    arrays = [t._data for t in items]
-    try:
-        out = np.concatenate(arrays, axis=axis)
-    except (ValueError, np.exceptions.AxisError):
-        shapes = ", ".join(str(a.shape) for a in arrays)
-        raise ValueError(
-            f"concatenate: shapes {shapes} must match except along axis {axis}"
-        ) from None
-    a = axis % out.ndim
-    bounds = tuple(np.cumsum([arr.shape[a] for arr in arrays[:-1]]).tolist())
-    keep = tuple(i for i, t in enumerate(items) if t._requires_grad)
-    if keep and _state.grad_enabled:
-        prev = tuple(items[i] for i in keep)
-        return _node(out, prev, "concatenate", ops.concatenate_backward, (a, bounds, keep))
-    return _plain(out)
-
-
-def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
-    """Join same-shape tensors along a new ``axis``; the gradient is sliced back."""
-    items = _as_tensors(tensors, "stack")
-    arrays = [t._data for t in items]
-    try:
-        out = np.stack(arrays, axis=axis)
-    except (ValueError, np.exceptions.AxisError):
-        shapes = ", ".join(str(a.shape) for a in arrays)
-        raise ValueError(f"stack: all shapes must be equal, got {shapes}") from None
-    a = axis % out.ndim
-    keep = tuple(i for i, t in enumerate(items) if t._requires_grad)
-    if keep and _state.grad_enabled:
-        prev = tuple(items[i] for i in keep)
-        return _node(out, prev, "stack", ops.stack_backward, (a, keep))
-    return _plain(out)
-
-
-# ----------------------------------------------------------------------------
-# Fused operations
-# ----------------------------------------------------------------------------
-
-
-def _as_operand(t: Any, dtype: np.dtype | None, what: str) -> tuple[np.ndarray, bool]:
-    if type(t) is Tensor:
-        return t._data, t._requires_grad
-    if isinstance(t, Value):
-        raise TypeError(f"{what}: got a Value. {_MIX_HINT}")
-    return _to_array(t, dtype, what), False
-
-
-def linear(x: Any, weight: Any, bias: Any = None) -> Tensor:
-    """``x @ weight + bias`` as one node: a fully connected layer.
-
-    ``weight`` is ``(in_features, out_features)``, ``bias`` ``(out_features,)``
-    or None, ``x`` ``(..., in_features)``. Backward: ``∂/∂x = g·Wᵀ``,
-    ``∂/∂W = xᵀ·g``, ``∂/∂b = Σ g``. One node instead of matmul and add, and
-    no temporary for the bias: the hot path of ``nn.Linear``. (PyTorch's
-    ``F.linear`` takes the transpose, ``(out, in)``; for row-major batches
-    ``x @ W`` is the faster BLAS call.)
-    """
-    wd, rw = _as_operand(weight, None, "linear weight")
-    xd, rx = _as_operand(x, wd.dtype, "linear input")
-    bd, rb = (None, False) if bias is None else _as_operand(bias, wd.dtype, "linear bias")
-    if wd.ndim != 2:
-        raise ValueError(f"linear: weight must be 2-D (in_features, out_features), got {wd.shape}")
-    if xd.ndim == 0 or xd.shape[-1] != wd.shape[0]:
-        raise ValueError(
-            f"linear: input of shape {xd.shape} needs {wd.shape[0]} features on its last axis "
-            f"for a weight of shape {wd.shape}"
-        )
-    if bd is not None and bd.shape != (wd.shape[1],):
-        raise ValueError(f"linear: bias must have shape ({wd.shape[1]},), got {bd.shape}")
-    out = ops.linear_forward(xd, wd, bd)
-    if (rx or rw or rb) and _state.grad_enabled:
-        prev = tuple(t for t, r in ((x, rx), (weight, rw), (bias, rb)) if r)
-        return _node(out, prev, "linear", ops.linear_backward, (xd, wd, rx, rw, rb))
-    return _plain(out)
-
-
-_REDUCTIONS = ("mean", "sum", "none")
-
-
-def softmax_cross_entropy(logits: Any, target: Any, reduction: str = "mean") -> Tensor:
-    """Cross entropy of ``softmax(logits)`` against integer classes, fused and stable.
-
-    ``loss_i = logsumexp(z_i) − z_i[y_i]`` for logits ``z`` of shape ``(N, C)``
-    and class indices ``y`` of shape ``(N,)``, reduced by ``reduction``
-    (``"mean"``, ``"sum"`` or ``"none"``). Shifted by the row maximum, so
-    logits of ±1000 give finite values; the gradient is
-    ``(softmax(z) − onehot(y))`` times the upstream gradient (``/N`` for the
-    mean) — one node instead of log_softmax, indexing and mean.
-    """
-    if reduction not in _REDUCTIONS:
-        raise ValueError(f"reduction must be one of {_REDUCTIONS}, got {reduction!r}")
-    zd, rz = _as_operand(logits, None, "softmax_cross_entropy logits")
-    if zd.ndim != 2 or zd.shape[0] == 0:
-        raise ValueError(
-            f"softmax_cross_entropy: logits must be a non-empty (N, C) array, got {zd.shape}"
-        )
-    t = np.asarray(target.data if isinstance(target, Tensor) else target)
-    if t.dtype.kind not in "iu" and not (t.dtype.kind == "f" and np.all(t == np.round(t))):
-        raise TypeError(
-            f"softmax_cross_entropy: target must hold integer class indices, got dtype {t.dtype}"
-        )
-    t = t.astype(np.intp, copy=False)
-    n, c = zd.shape
-    if t.shape != (n,):
-        raise ValueError(f"softmax_cross_entropy: target must have shape ({n},), got {t.shape}")
-    if n and (t.min() < 0 or t.max() >= c):
-        raise ValueError(
-            f"softmax_cross_entropy: class indices must lie in [0, {c}), got {t.min()}..{t.max()}"
-        )
-    out, probs, rows = ops.softmax_cross_entropy_forward(zd, t, reduction)
-    if rz and _state.grad_enabled:
-        return _node(
-            np.asarray(out, dtype=zd.dtype),
-            (logits,),
-            "cross_entropy",
-            ops.softmax_cross_entropy_backward,
-            (probs, t, rows, reduction),
-        )
-    return _plain(np.asarray(out, dtype=zd.dtype))
+__all__ += ["MIX_HINT", "keep_shape", "unbroadcast"]

@@ -1,35 +1,38 @@
 """The scalar :class:`Value` node, micrograd-compatible, on the shared backprop core.
 
-Each operation computes its result and its *local derivatives*
-``∂out/∂operand`` (plain floats, stored in ``_local`` aligned with ``_prev``)
-in one line; backward multiplies them by the upstream gradient. No closure is
-stored, so a graph holds no reference cycles and is freed by reference
-counting as soon as nothing refers to its output.
+Every operation of a Value (``+``, ``*``, ``tanh``, ...) is an op of the
+registry (:mod:`autograd.ops`): its forward and local derivative are written
+once there, and the methods below are compiled from them (one straight-line
+function per op, see :func:`value_source`). A method computes the result and
+the local derivatives ``∂out/∂operand`` as plain floats, stored in ``_local``
+aligned with ``_prev``; backward multiplies them by the upstream gradient.
+No closure is stored, so a graph holds no reference cycles and is freed by
+reference counting as soon as nothing refers to its output.
 
-Conventions at non-differentiable points follow PyTorch:
-
-* ``relu'(0) = 0``, ``|x|'(0) = 0``, ``leaky_relu'(0) = negative_slope``;
-* ``sign`` has gradient 0 everywhere (including 0);
-* ``d/dx x**0 = 0`` everywhere; ``d/dy x**y = 0`` where ``x == 0`` and ``y ≥ 0``;
-* outside a function's domain the result is ``nan`` (``log`` of a negative
-  number, ``sqrt`` of a negative number, ``0/0``, a negative base to a
-  non-integer power) and at its edge the limit (``log(0) = -inf``,
-  ``1/0 = inf``, ``sqrt'(0) = inf``), never an exception or a complex number.
+Conventions at non-differentiable points follow PyTorch (pinned by tests):
+``relu'(0) = 0``, ``|x|'(0) = 0``, ``leaky_relu'(0) = negative_slope``,
+``sign' = 0``, ``d/dx x**0 = 0``, ``d/dy x**y = 0`` where ``x == 0`` and
+``y ≥ 0``. Such zeros are exact (the gradient is selected, not multiplied):
+an infinite upstream gradient through them gives 0, not ``nan``. Outside a
+function's domain the result is ``nan`` and at its edge the limit
+(``log(0) = -inf``, ``1/0 = inf``), never an exception or a complex number.
 """
 
 from __future__ import annotations
 
-import math
 import numbers
+import re
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from . import _scalar_math as sm
-from ._core import _state, backward
+from ._core import UNREACHED, _state, backward
+from .ops import _codegen
+from .ops._math import FLOAT, NODE, Masked
+from .ops._record import _ENGINE_HOOKS, REGISTRY, Op
 
-__all__ = ["Value"]
+__all__ = ["Value", "value_source"]
 
 _new = object.__new__
 
@@ -57,23 +60,12 @@ def _as_float(x: Any) -> float:
     )
 
 
-def _result(data: float, prev: tuple[Value, ...], op: str, local: tuple[float, ...]) -> Value:
-    """Make an operation's output node (a bare leaf under ``no_grad``)."""
-    out = _new(Value)
-    out.data = data
-    out.grad = 0.0
-    out.label = ""
-    if _state.grad_enabled:
-        out._prev = prev
-        out._op = op
-        out._local = local
-        out._scope = _state.scope
-    else:
-        out._prev = ()
-        out._op = ""
-        out._local = ()
-        out._scope = ()
-    return out
+def _other_data(x: Any) -> Any:
+    if isinstance(x, Value):
+        return x.data
+    if isinstance(x, numbers.Real):
+        return x
+    return NotImplemented
 
 
 class Value:
@@ -86,10 +78,12 @@ class Value:
 
     The API is micrograd's: ``+ - * / **`` with numbers on either side, unary
     minus, ``relu()``, ``backward()``, ``_prev`` (the operands, an ordered
-    tuple) and ``_op``. Beyond it: ``Value ** Value``, ``exp``, ``log``,
-    ``sqrt``, ``tanh``, ``sigmoid``, ``softplus``, ``mish``, ``leaky_relu``,
-    ``abs``, ``sign``, ``sin``, ``cos``. Python numbers in an expression are
-    constants: they get no node and no gradient.
+    tuple), ``_op`` and ``_backward``. Beyond it: ``Value ** Value`` and every
+    function of the op registry (``exp log log1p sqrt tanh sigmoid relu
+    leaky_relu softplus mish abs sign sin cos tan``). Python numbers in an
+    expression are constants: no node, no gradient. Comparisons
+    (``< <= > >= == !=``) compare ``.data`` and return a bool; hashing stays
+    by identity, so Values still work in sets and as dict keys.
 
     Example (micrograd's README)::
 
@@ -101,6 +95,14 @@ class Value:
     ``backward()`` accumulates: calling it twice doubles every ``.grad``, as in
     PyTorch. Call ``zero_grad`` on the model (or set ``.grad = 0``) between
     steps.
+
+    A node built micrograd's way, ``out = Value(math.exp(x), (self,), 'exp')``
+    with ``out._backward = fn`` (``fn`` reads ``out.grad`` and adds into the
+    operands' ``.grad``), takes part in backward like any other. It has no
+    second derivative (``create_graph=True`` raises), and, as in micrograd,
+    ``fn`` refers to ``out``: a reference cycle that only the cyclic garbage
+    collector frees. :func:`autograd.define_op` defines an op once instead,
+    with first and second derivatives and no cycle.
     """
 
     __slots__ = ("_ctx", "_local", "_op", "_prev", "_scope", "data", "grad", "label")
@@ -117,25 +119,64 @@ class Value:
         self.data = _as_float(data)
         self.grad = 0.0
         self.label = str(label)
-        # micrograd's signature accepts children and an op name; such a
-        # hand-built node has no local derivatives and passes no gradient.
+        # micrograd's signature: children and an op name. Such a hand-built node
+        # passes gradient only through a ``_backward`` the caller assigns.
         self._prev = tuple(_children)
+        for child in self._prev:
+            if not isinstance(child, Value):
+                raise TypeError(
+                    f"Value's children must be Values, got {type(child).__name__} {child!r:.40}"
+                )
         self._op = str(_op)
-        self._local = ()
+        self._local = None if self._prev else ()
+        self._ctx = None
         self._scope = _state.scope
 
     # -- the node protocol --------------------------------------------------
 
-    def _vjp(self, grad: float) -> tuple[float, ...]:
+    def _vjp(self, grad: float) -> tuple[Any, ...]:
+        """Each operand's contribution ``∂self/∂operand · grad`` (``None``: no gradient)."""
         local = self._local
-        if len(local) == 2:
-            return (local[0] * grad, local[1] * grad)
-        if local:
-            return (local[0] * grad,)
-        return ()
+        if local is not None:
+            return tuple([d * grad for d in local])
+        op = self._op
+        if type(op) is Op:
+            # A masked local derivative: the operand gets an exact 0.0, whatever grad is.
+            inputs, params = _inputs_params(self)
+            data = [a.data if isinstance(a, Value) else a for a in inputs]
+            ds = op._value_locals(*data, self.data, *params)
+            return tuple(
+                [0.0 if d is None else d * grad for a, d in zip(inputs, ds) if isinstance(a, Value)]
+            )
+        return _handwritten_vjp(self, grad)
 
-    def _vjp_graph(self, grad: Value) -> tuple[Value, ...]:
-        return tuple([local * grad for local in _graph_locals(self)])
+    def _vjp_graph(self, grad: Value) -> tuple[Any, ...]:
+        """The contributions as recorded Values: the op's derivative evaluated on nodes."""
+        op = self._op
+        if type(op) is not Op:
+            if not self._prev:
+                return ()
+            raise RuntimeError(
+                f"backward(create_graph=True) reached a node built micrograd's way ({op!r}, "
+                "with a hand-written _backward): it has no second derivative. Define the "
+                "operation once with autograd.define_op(name, forward, derivative) to get one."
+            )
+        inputs, params = _inputs_params(self)
+        # Constants become numpy scalars so that the rule's arithmetic on them is IEEE
+        # (1/0 = inf) instead of raising, as Python floats would.
+        node_inputs = tuple(a if isinstance(a, Value) else np.float64(a) for a in inputs)
+        ds = op._derivative(NODE, node_inputs, self, params)
+        out = []
+        for a, d in zip(inputs, ds):
+            if not isinstance(a, Value):
+                continue
+            if d is None:
+                out.append(Value(0.0))  # selected: an exact zero, also under create_graph
+            elif type(d) is float and d == 1.0:
+                out.append(grad)
+            else:
+                out.append(d * grad)
+        return tuple(out)
 
     def backward(self, grad: float = 1.0, *, create_graph: bool = False) -> None:
         """Backpropagate from this node: every reachable node's ``.grad`` += ∂self/∂node · grad.
@@ -158,18 +199,34 @@ class Value:
 
     @property
     def _backward(self) -> Callable[[], None]:
-        """micrograd's per-node step: add ``local · self.grad`` to each operand's grad."""
+        """micrograd's per-node step: add ``∂self/∂operand · self.grad`` into each operand's grad.
+
+        Calling the steps by hand in reverse topological order is backprop
+        done node by node, as in micrograd's lecture. Assigning a function
+        makes this a hand-built node (see the class docstring).
+        """
+        fn = self._ctx
+        if type(self._op) is not Op and callable(fn):
+            return fn
+        if not self._prev:
+            return _no_step
 
         def step() -> None:
-            for parent, local in zip(self._prev, self._local):
-                parent.grad += local * self.grad
+            for parent, contribution in zip(self._prev, self._vjp(self.grad)):
+                if contribution is not None:
+                    parent.grad += contribution
 
         return step
 
-    @property
-    def local_grads(self) -> tuple[float, ...]:
-        """Local derivatives ``∂self/∂operand`` at the current values, aligned with ``parents``."""
-        return self._local
+    @_backward.setter
+    def _backward(self, fn: Callable[[], None]) -> None:
+        if not callable(fn):
+            raise TypeError(f"_backward must be a function of no arguments, got {fn!r:.40}")
+        self._op = str(self._op)  # from now on a hand-built node: the record no longer applies
+        self._local = None
+        self._ctx = fn
+
+    # -- public node attributes ---------------------------------------------
 
     @property
     def op(self) -> str:
@@ -183,8 +240,34 @@ class Value:
 
     @property
     def inputs(self) -> tuple[Any, ...]:
-        """Every operand of the operation in order: nodes and constants (Python numbers)."""
+        """Every operand of the operation in order: Values and constants (Python floats)."""
+        if type(self._op) is Op and self._ctx is not None:
+            return _inputs_params(self)[0]
         return self._prev
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """The operation's parameters by name (``{"negative_slope": 0.01}``), else ``{}``."""
+        op = self._op
+        if type(op) is not Op or not op.params:
+            return {}
+        return dict(zip(op.params, _inputs_params(self)[1]))
+
+    @property
+    def local_grads(self) -> tuple[float, ...]:
+        """Local derivatives ``∂self/∂operand`` at the current values, aligned with ``parents``."""
+        local = self._local
+        if local is not None:
+            return local
+        if type(self._op) is Op:
+            inputs, params = _inputs_params(self)
+            ds = self._op._value_locals(
+                *[a.data if isinstance(a, Value) else a for a in inputs], self.data, *params
+            )
+            return tuple(
+                0.0 if d is None else d for a, d in zip(inputs, ds) if isinstance(a, Value)
+            )
+        return tuple(0.0 for _ in self._prev)
 
     @property
     def scope(self) -> tuple[str, ...]:
@@ -195,232 +278,378 @@ class Value:
         """Return ``data`` (mirrors ``Tensor.item()``)."""
         return self.data
 
+    def __float__(self) -> float:
+        return self.data
+
+    def __pos__(self) -> Value:
+        return self
+
     def __repr__(self) -> str:
         return f"Value(data={self.data}, grad={self.grad})"
 
-    # -- arithmetic ---------------------------------------------------------
+    # -- comparisons: on .data, as PyTorch's scalars; hashing stays by identity ----
 
-    def __add__(self, other: Any) -> Value:
-        if type(other) is Value:
-            # _result inlined: + and * are most of a scalar network's nodes.
-            out = _new(Value)
-            out.data = self.data + other.data
-            out.grad = 0.0
-            out.label = ""
-            if _state.grad_enabled:
-                out._prev = (self, other)
-                out._op = "+"
-                out._local = (1.0, 1.0)
-                out._scope = _state.scope
-            else:
-                out._prev = out._local = out._scope = ()
-                out._op = ""
-            return out
-        return _result(self.data + _as_float(other), (self,), "+", (1.0,))
+    def __lt__(self, other: Any) -> bool:
+        o = _other_data(other)
+        return NotImplemented if o is NotImplemented else self.data < o
 
-    __radd__ = __add__
+    def __le__(self, other: Any) -> bool:
+        o = _other_data(other)
+        return NotImplemented if o is NotImplemented else self.data <= o
 
-    def __mul__(self, other: Any) -> Value:
-        if type(other) is Value:
-            a, b = self.data, other.data
-            out = _new(Value)  # _result inlined, as in __add__
-            out.data = a * b
-            out.grad = 0.0
-            out.label = ""
-            if _state.grad_enabled:
-                out._prev = (self, other)
-                out._op = "*"
-                out._local = (b, a)
-                out._scope = _state.scope
-            else:
-                out._prev = out._local = out._scope = ()
-                out._op = ""
-            return out
-        c = _as_float(other)
-        return _result(self.data * c, (self,), "*", (c,))
+    def __gt__(self, other: Any) -> bool:
+        o = _other_data(other)
+        return NotImplemented if o is NotImplemented else self.data > o
 
-    __rmul__ = __mul__
+    def __ge__(self, other: Any) -> bool:
+        o = _other_data(other)
+        return NotImplemented if o is NotImplemented else self.data >= o
 
-    def __neg__(self) -> Value:
-        return _result(-self.data, (self,), "neg", (-1.0,))
+    def __eq__(self, other: object) -> bool:
+        o = _other_data(other)
+        return NotImplemented if o is NotImplemented else self.data == o
 
-    def __sub__(self, other: Any) -> Value:
-        if type(other) is Value:
-            return _result(self.data - other.data, (self, other), "-", (1.0, -1.0))
-        return _result(self.data - _as_float(other), (self,), "-", (1.0,))
+    def __ne__(self, other: object) -> bool:
+        o = _other_data(other)
+        return NotImplemented if o is NotImplemented else self.data != o
 
-    def __rsub__(self, other: Any) -> Value:
-        return _result(_as_float(other) - self.data, (self,), "-", (-1.0,))
+    __hash__ = object.__hash__
 
-    def __truediv__(self, other: Any) -> Value:
-        if type(other) is Value:
-            b = other.data
-            out = sm.div(self.data, b)
-            return _result(out, (self, other), "/", (sm.div(1.0, b), -sm.div(out, b)))
-        c = _as_float(other)
-        return _result(sm.div(self.data, c), (self,), "/", (sm.div(1.0, c),))
+    if TYPE_CHECKING:  # compiled from the op registry below
 
-    def __rtruediv__(self, other: Any) -> Value:
-        b = self.data
-        out = sm.div(_as_float(other), b)
-        node = _result(out, (self,), "/", (-sm.div(out, b),))
-        node._ctx = "divisor"  # self is the divisor (c / self), for second derivatives
-        return node
+        def __add__(self, other: Any) -> Value: ...
+        def __radd__(self, other: Any) -> Value: ...
+        def __sub__(self, other: Any) -> Value: ...
+        def __rsub__(self, other: Any) -> Value: ...
+        def __mul__(self, other: Any) -> Value: ...
+        def __rmul__(self, other: Any) -> Value: ...
+        def __truediv__(self, other: Any) -> Value: ...
+        def __rtruediv__(self, other: Any) -> Value: ...
+        def __pow__(self, other: Any) -> Value: ...
+        def __rpow__(self, other: Any) -> Value: ...
+        def __neg__(self) -> Value: ...
+        def __abs__(self) -> Value: ...
+        def exp(self) -> Value: ...
+        def log(self) -> Value: ...
+        def log1p(self) -> Value: ...
+        def sqrt(self) -> Value: ...
+        def tanh(self) -> Value: ...
+        def sigmoid(self) -> Value: ...
+        def relu(self) -> Value: ...
+        def leaky_relu(self, negative_slope: float = 0.01) -> Value: ...
+        def softplus(self) -> Value: ...
+        def mish(self) -> Value: ...
+        def abs(self) -> Value: ...
+        def sign(self) -> Value: ...
+        def sin(self) -> Value: ...
+        def cos(self) -> Value: ...
+        def tan(self) -> Value: ...
 
-    def __pow__(self, other: Any) -> Value:
-        a = self.data
-        if type(other) is Value:
-            b = other.data
-            out = sm.power(a, b)
-            da = 0.0 if b == 0.0 else b * sm.power(a, b - 1.0)
-            db = 0.0 if a == 0.0 and b >= 0.0 else out * sm.log(a)
-            return _result(out, (self, other), "**", (da, db))
-        b = _as_float(other)
-        da = 0.0 if b == 0.0 else b * sm.power(a, b - 1.0)
-        out = _result(sm.power(a, b), (self,), f"**{other}", (da,))
-        out._ctx = b
-        return out
 
-    def __rpow__(self, other: Any) -> Value:
-        a, b = _as_float(other), self.data
-        out = sm.power(a, b)
-        db = 0.0 if a == 0.0 and b >= 0.0 else out * sm.log(a)
-        node = _result(out, (self,), "**", (db,))
-        node._ctx = a  # the constant base, for second derivatives
-        return node
+def _no_step() -> None:
+    """A leaf's ``_backward``: nothing to propagate (micrograd's ``lambda: None``)."""
 
-    # -- elementwise functions ----------------------------------------------
 
-    def exp(self) -> Value:
-        """``e^x``; derivative ``e^x``."""
-        out = sm.exp(self.data)
-        return _result(out, (self,), "exp", (out,))
+def _inputs_params(node: Value) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+    """An op node's operands (Values and constants, in order) and parameter values."""
+    ctx = node._ctx
+    if ctx is None:
+        return node._prev, ()
+    n = len(node._op.inputs)
+    return ctx[:n], ctx[n:]
 
-    def log(self) -> Value:
-        """Natural log; ``-inf`` at 0 and ``nan`` below; derivative ``1/x``."""
-        x = self.data
-        return _result(sm.log(x), (self,), "log", (sm.div(1.0, x),))
 
-    def sqrt(self) -> Value:
-        """``√x``; ``nan`` below 0; derivative ``1/(2√x)`` (``inf`` at 0)."""
-        out = sm.sqrt(self.data)
-        return _result(out, (self,), "sqrt", (sm.div(0.5, out),))
-
-    def tanh(self) -> Value:
-        """``tanh x``; derivative ``1 − tanh²x``."""
-        t = math.tanh(self.data)
-        return _result(t, (self,), "tanh", (1.0 - t * t,))
-
-    def sigmoid(self) -> Value:
-        """``σ(x) = 1/(1+e^−x)``, computed stably; derivative ``σ(1−σ)``."""
-        s = sm.sigmoid(self.data)
-        return _result(s, (self,), "sigmoid", (s * (1.0 - s),))
-
-    def softplus(self) -> Value:
-        """``log(1+e^x)``, computed stably; derivative ``σ(x)``."""
-        x = self.data
-        return _result(sm.softplus(x), (self,), "softplus", (sm.sigmoid(x),))
-
-    def mish(self) -> Value:
-        """``x·tanh(softplus(x))``; derivative ``tanh(sp) + x·σ(x)·(1 − tanh²(sp))``."""
-        x = self.data
-        t = math.tanh(sm.softplus(x))
-        local = t + x * sm.sigmoid(x) * (1.0 - t * t)
-        return _result(x * t, (self,), "mish", (local,))
-
-    def relu(self) -> Value:
-        """``max(0, x)``; derivative 1 for x > 0, else 0 (0 at x = 0, as PyTorch)."""
-        x = self.data
-        if x > 0.0:
-            return _result(x, (self,), "ReLU", (1.0,))
-        return _result(x if x != x else 0.0, (self,), "ReLU", (0.0,))
-
-    def leaky_relu(self, negative_slope: float = 0.01) -> Value:
-        """``x`` for x > 0, else ``negative_slope·x``; derivative ``negative_slope`` at x ≤ 0."""
-        x = self.data
-        if x > 0.0:
-            return _result(x, (self,), "LeakyReLU", (1.0,))
-        return _result(negative_slope * x, (self,), "LeakyReLU", (negative_slope,))
-
-    def abs(self) -> Value:
-        """``|x|``; derivative ``sign(x)`` (0 at x = 0, as PyTorch)."""
-        x = self.data
-        return _result(abs(x), (self,), "abs", (sm.sign(x),))
-
-    __abs__ = abs
-
-    def sign(self) -> Value:
-        """``sign(x)`` ∈ {−1, 0, 1}; its gradient is 0 everywhere (PyTorch's convention)."""
-        return _result(sm.sign(self.data), (self,), "sign", (0.0,))
-
-    def sin(self) -> Value:
-        """``sin x``; derivative ``cos x``."""
-        x = self.data
-        return _result(sm.sin(x), (self,), "sin", (sm.cos(x),))
-
-    def cos(self) -> Value:
-        """``cos x``; derivative ``−sin x``."""
-        x = self.data
-        return _result(sm.cos(x), (self,), "cos", (-sm.sin(x),))
+def _handwritten_vjp(node: Value, grad: float) -> tuple[Any, ...]:
+    """Run a micrograd-style ``_backward`` and report what it added as contributions."""
+    prev = node._prev
+    fn = node._ctx
+    if fn is None:
+        return (None,) * len(prev)
+    before = []
+    for parent in prev:
+        if parent.grad is UNREACHED:
+            parent.grad = 0.0
+        before.append(parent.grad)
+    fn()
+    contributions: list[Any] = []
+    seen: set[int] = set()
+    for parent, old in zip(prev, before):
+        if id(parent) in seen:
+            contributions.append(None)
+            continue
+        seen.add(id(parent))
+        contributions.append(parent.grad - old)
+        parent.grad = old  # the core adds the contribution back (and traces it)
+    return tuple(contributions)
 
 
 # ----------------------------------------------------------------------------
-# Local derivatives as Values, for create_graph=True (second derivatives)
+# Compiling the registry's elementwise ops into Value methods
 # ----------------------------------------------------------------------------
-# Each rule is the same formula as the op's float local derivative above, written
-# with Value operations so that differentiating it again is possible. Ops whose
-# local derivative is constant (or piecewise constant: relu, abs, sign) reuse
-# their float ``_local``: a number is exactly right there.
+# For each op and each way its operands can be Values (n: a node) or Python
+# numbers (c: a constant), trace forward and derivative into straight-line code:
+#
+#     def tanh(a0):                      # compiled from tanh's record
+#         x0 = a0.data
+#         t0 = _k_tanh(x0)
+#         node = _new(Value); node.data = t0; ...
+#         if _state.grad_enabled:
+#             d0 = t0 * t0; d1 = 1.0 - d0
+#             node._prev = (a0,); node._op = _OP; node._local = (d1,); ...
 
 
-def _pow_locals(out: Value, a: Value, b: Value | None = None) -> tuple[Any, ...]:
-    if b is None:
-        if out._op != "**":  # a ** constant; "**" with one operand is constant ** a
-            c = out._ctx
-            return (0.0 if c == 0.0 else c * a ** (c - 1.0),)
-        base = out._ctx  # c ** a: a is the exponent
-        return (0.0 if base == 0.0 and a.data >= 0.0 else out * sm.log(base),)
-    # b·a**(b−1) is 0 at b == 0 by itself (and still varies with b); only 0·inf needs care.
-    da = 0.0 if b.data == 0.0 and a.data == 0.0 else b * a ** (b - 1.0)
-    db = 0.0 if a.data == 0.0 and b.data >= 0.0 else out * a.log()
-    return (da, db)
+def _trace(op: Op, kinds: str) -> tuple[list[str], str, list[str], list[Any]]:
+    """Trace ``op`` on inputs ``x0, x1`` and params ``p0, ..``: forward lines, out, derivative."""
+    tracer = _codegen.Tracer("t")
+    namespace = tracer.namespace(_resolve_inline)
+    xs = [tracer.sym(f"x{i}") for i in range(len(kinds))]
+    ps = [tracer.sym(f"p{j}") for j in range(len(op.params))]
+    out = op._forward(namespace, xs, ps)
+    forward_lines, out_src = list(tracer.lines), _codegen._literal(out)
+    tracer.lines, tracer.prefix = [], "d"
+    ds = op._derivative(namespace, xs, out, ps)
+    return forward_lines, out_src, list(tracer.lines), list(ds)
 
 
-def _div_locals(out: Value, a: Value, b: Value | None = None) -> tuple[Any, ...]:
-    if b is not None:
-        return (1.0 / b, -out / b)
-    if getattr(out, "_ctx", None) == "divisor":
-        return (-out / a,)
-    return out._local  # a / constant
+def _resolve_inline(namespace: Any, name: str) -> Any:
+    """``m.sigmoid`` inside a traced rule: trace sigmoid's own forward inline."""
+    op = REGISTRY.get(name)
+    if op is None:
+        raise _codegen.TraceError(f"m.{name} is neither a kernel nor a registered op")
+    return op.evaluator(namespace)
 
 
-def _mish_locals(out: Value, a: Value) -> tuple[Any, ...]:
-    t = a.softplus().tanh()
-    return (t + a * a.sigmoid() * (1.0 - t * t),)
+def _local_parts(d: Any) -> tuple[str, str | None]:
+    """``(derivative source, condition source or None)``; ``("", None)`` for no gradient."""
+    if d is None:
+        return "", None
+    if _codegen.is_masked(d):
+        return _codegen._literal(d.d), _codegen._literal(d.condition)
+    return _codegen._literal(d), None
 
 
-_GRAPH_LOCALS: dict[str, Callable[..., tuple[Any, ...]]] = {
-    "*": lambda out, a, b=None: out._local if b is None else (b, a),
-    "/": _div_locals,
-    "**": _pow_locals,
-    "exp": lambda out, a: (out,),
-    "log": lambda out, a: (1.0 / a,),
-    "sqrt": lambda out, a: (0.5 / out,),
-    "tanh": lambda out, a: (1.0 - out * out,),
-    "sigmoid": lambda out, a: (out * (1.0 - out),),
-    "softplus": lambda out, a: (a.sigmoid(),),
-    "mish": _mish_locals,
-    "sin": lambda out, a: (a.cos(),),
-    "cos": lambda out, a: (-a.sin(),),
-}
+_NAME = re.compile(r"\b[td]\d+\b")
 
 
-def _graph_locals(node: Value) -> tuple[Any, ...]:
-    """The local derivatives of ``node`` as Values (or exact numbers), aligned with ``_prev``."""
-    op = node._op
-    rule = _GRAPH_LOCALS.get(op)
-    if rule is None and op.startswith("**"):
-        rule = _pow_locals
-    if rule is None:
-        return node._local  # linear or piecewise-constant derivative: a number is exact
-    return rule(node, *node._prev)
+def _prune(lines: list[str], uses: str) -> list[str]:
+    """Drop traced statements nothing in ``uses`` depends on (a constant's unused derivative)."""
+    needed = set(_NAME.findall(uses))
+    kept = []
+    for line in reversed(lines):
+        name, expression = line.split(" = ", 1)
+        if name in needed:
+            kept.append(line)
+            needed.update(_NAME.findall(expression))
+    return kept[::-1]
+
+
+def _local_expression(parts: list[tuple[str, str | None]]) -> str:
+    """What ``node._local`` is set to: the derivatives, or ``None`` where one is masked.
+
+    ``None`` sends the core to ``_vjp``, which gives a masked operand an exact 0.0
+    (selected: an infinite upstream gradient stays 0 there).
+    """
+    if len(parts) == 1:
+        ((src, cond),) = parts
+        if not src:
+            return "None"
+        return f"({src},)" if cond is None else f"({src},) if {cond} else None"
+    if any(not src for src, _ in parts):
+        return "None"
+    conds = [c for _, c in parts if c is not None]
+    entries = f"({', '.join(src for src, _ in parts)})"
+    return entries if not conds else f"{entries} if {' and '.join(conds)} else None"
+
+
+def _variant_body(op: Op, kinds: str) -> list[str]:
+    """The body of one variant; ``kinds`` has 'n' (a Value ``a<i>``) or 'c' (a float) per input."""
+    forward_lines, out_src, derivative_lines, ds = _trace(op, kinds)
+    nodes = [i for i, k in enumerate(kinds) if k == "n"]
+    local = _local_expression([_local_parts(ds[i]) for i in nodes])
+    derivative_lines = _prune(derivative_lines, local)
+    params = [f"p{j}" for j in range(len(op.params))]
+    operands = [f"a{i}" for i in range(len(kinds))]
+    all_nodes = len(nodes) == len(kinds)
+    ctx = "None" if all_nodes and not params else f"({', '.join(operands + params)},)"
+    return [
+        *(f"x{i} = a{i}.data" if k == "n" else f"x{i} = a{i}" for i, k in enumerate(kinds)),
+        *forward_lines,
+        "node = _new(Value)",
+        f"node.data = {out_src}",
+        "node.grad = 0.0",
+        'node.label = ""',
+        "if _state.grad_enabled:",
+        *(f"    {line}" for line in derivative_lines),
+        f"    node._prev = ({', '.join(f'a{i}' for i in nodes)},)",
+        "    node._op = _OP",
+        f"    node._local = {local}",
+        f"    node._ctx = {ctx}",
+        "    node._scope = _state.scope",
+        "else:",
+        "    node._prev = ()",
+        '    node._op = ""',
+        "    node._local = ()",
+        "    node._ctx = None",
+        "    node._scope = ()",
+        "return node",
+    ]
+
+
+def _locals_body(op: Op) -> list[str]:
+    """Local derivatives with masks resolved (``None`` where exactly zero): the slow path."""
+    kinds = "n" * len(op.inputs)
+    forward_lines, _out_src, derivative_lines, ds = _trace(op, kinds)
+    entries = []
+    for d in ds:
+        src, cond = _local_parts(d)
+        if not src:
+            entries.append("None")
+        else:
+            entries.append(src if cond is None else f"({src} if {cond} else None)")
+    result = f"return ({', '.join(entries)},)"
+    # The derivative may reuse the forward's temporaries (common subexpressions): recompute them.
+    return [*_prune([*forward_lines, *derivative_lines], result), result]
+
+
+def _block(lines: list[str], spaces: int) -> str:
+    return "\n".join(" " * spaces + line for line in lines)
+
+
+def value_source(op: Op) -> str:
+    """The Python source compiled for ``op``'s Value methods: read it to see what an op becomes."""
+    n = len(op.inputs)
+    xs = ", ".join(f"x{i}" for i in range(n))
+    params = "".join(f", p{j}" for j in range(len(op.params)))
+    signature = "".join(
+        f", {p}={op.defaults[p]!r}" if p in op.defaults else f", {p}" for p in op.params
+    )
+    prologue = [f"p{j} = _as_param({p}, {op.name!r}, {p!r})" for j, p in enumerate(op.params)]
+    locals_fn = (
+        f"def {op.name}_locals({xs}, out{params}):\n{_block(_locals_body(op), 4)}\n"
+    )
+    if n == 1:
+        return (
+            f"def {op.name}(a0{signature}):\n{_block(prologue + _variant_body(op, 'n'), 4)}\n\n"
+            + locals_fn
+        )
+    return (
+        f"def {op.name}(a0, a1{signature}):\n"
+        f"{_block(prologue, 4)}\n"
+        "    if type(a1) is Value or isinstance(a1, Value):\n"
+        f"{_block(_variant_body(op, 'nn'), 8)}\n"
+        "    a1 = _as_float(a1)\n"
+        f"{_block(_variant_body(op, 'nc'), 4)}\n\n"
+        f"def {op.name}_reflected(a1, a0{signature}):\n"
+        f"{_block(prologue, 4)}\n"
+        "    a0 = _as_float(a0)\n"
+        f"{_block(_variant_body(op, 'cn'), 4)}\n\n" + locals_fn
+    )
+
+
+def _as_param(value: Any, op_name: str, name: str) -> float:
+    try:
+        return _as_float(value)
+    except TypeError:
+        raise TypeError(f"{op_name}: {name} must be a real number, got {value!r:.40}") from None
+
+
+def _compile_value_op(op: Op) -> None:
+    """Give ``op`` its Value implementation: compiled from its rules, else generic."""
+    try:
+        source = value_source(op)
+    except _codegen.TraceError:
+        _use_generic(op)
+        return
+    namespace = dict(
+        Value=Value,
+        _new=_new,
+        _state=_state,
+        _OP=op,
+        _as_float=_as_float,
+        _as_param=_as_param,
+        **_codegen.Tracer().globals,
+    )
+    _codegen.compile_source(source, f"<autograd.ops {op.name}: compiled for Value>", namespace)
+    op._value_source = source
+    op._value_locals = namespace[f"{op.name}_locals"]
+    forward = namespace[op.name]
+    if len(op.inputs) == 1:
+        op._value_call = forward
+        op._value_methods = {op.method: forward} if op.method else {}
+        return
+    reflected = namespace[f"{op.name}_reflected"]
+
+    def call(a: Any, b: Any, *params: Any) -> Any:
+        return forward(a, b, *params) if isinstance(a, Value) else reflected(b, a, *params)
+
+    op._value_call = call
+    if op.method and op.method.startswith("__"):
+        op._value_methods = {op.method: forward, "__r" + op.method[2:]: reflected}
+    else:
+        op._value_methods = {op.method: call} if op.method else {}
+
+
+def _use_generic(op: Op) -> None:
+    """An op whose rules do not trace: evaluated on numpy float64 scalars (slower, same math)."""
+    forward, derivative, n = op._forward, op._derivative, len(op.inputs)
+
+    def locals_(*args: Any) -> tuple[Any, ...]:
+        xs, out, params = args[:n], args[n], args[n + 1 :]
+        with np.errstate(all="ignore"):
+            ds = derivative(FLOAT, tuple(np.float64(x) for x in xs), np.float64(out), params)
+        resolved = []
+        for d in ds:
+            if isinstance(d, Masked):
+                d = d.d if d.condition else None
+            resolved.append(None if d is None else float(d))
+        return tuple(resolved)
+
+    def call(*args: Any) -> Value:
+        inputs = args[:n]
+        params = tuple(_as_param(p, op.name, q) for p, q in zip(args[n:], op.params))
+        data = [a.data if isinstance(a, Value) else _as_float(a) for a in inputs]
+        with np.errstate(all="ignore"):
+            out = float(forward(FLOAT, tuple(np.float64(x) for x in data), params))
+        node = _new(Value)
+        node.data, node.grad, node.label = out, 0.0, ""
+        if _state.grad_enabled:
+            ds = locals_(*data, out, *params)
+            local = tuple(d for a, d in zip(inputs, ds) if isinstance(a, Value))
+            node._prev = tuple(a for a in inputs if isinstance(a, Value))
+            node._op = op
+            node._local = None if None in local else local
+            node._ctx = (*inputs, *params)
+            node._scope = _state.scope
+        else:
+            node._prev, node._op, node._local, node._ctx, node._scope = (), "", (), None, ()
+        return node
+
+    op._value_call = call
+    op._value_locals = locals_
+    op._value_source = None
+    methods: dict[str, Callable[..., Any]] = {}
+    if op.method:
+        methods[op.method] = call
+        if n == 2 and op.method.startswith("__"):
+            methods["__r" + op.method[2:]] = lambda self, other: call(other, self)
+    op._value_methods = methods
+
+
+def _install(op: Op) -> None:
+    """Compile a new op for Value and attach its methods (``tanh``, ``__add__``/``__radd__``)."""
+    if "value" not in op.engines:
+        return
+    _compile_value_op(op)
+    for name, fn in op._value_methods.items():
+        setattr(Value, name, fn)
+
+
+def apply(op: Op, inputs: tuple[Any, ...], params: tuple[Any, ...]) -> Any:
+    """Apply an elementwise op to Value operands (``Op.__call__`` and ``create_graph``)."""
+    return op._value_call(*inputs, *params)
+
+
+for _op in list(REGISTRY.values()):
+    _install(_op)
+_ENGINE_HOOKS.append(_install)
+Value.__abs__ = Value.abs  # type: ignore[method-assign]

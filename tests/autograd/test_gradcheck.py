@@ -6,17 +6,17 @@ import math
 
 import pytest
 
-from autograd import GradcheckError, Value, gradcheck
+from autograd import GradcheckError, Value, define_op, gradcheck
 
 
 def wrong_tanh(factor):
-    def fn(x):
-        out = x.tanh()
-        if out._local:  # not under no_grad (the numerical passes)
-            out._local = (out._local[0] * factor,)
-        return out
-
-    return fn
+    """tanh with a derivative off by ``factor``: the bug gradcheck exists to catch."""
+    return define_op(
+        "tanh_wrong",
+        forward=lambda m, x: m.tanh(x),
+        derivative=lambda m, out: factor * (1 - out * out),
+        register=False,
+    )
 
 
 def test_correct_rules_pass():
@@ -60,11 +60,18 @@ def test_cotangent_is_random_not_ones():
     # For several outputs a sum() cotangent would hide a swapped pair of gradients.
     a, b = Value(0.3), Value(0.9)
 
+    # e^a and e^b, each with the other's derivative: a swapped pair of rules.
+    exp_first = define_op(
+        "exp_first", forward=lambda m, x, y: m.exp(x),
+        derivative=lambda m, x, y: (m.exp(y), 0.0), register=False,
+    )
+    exp_second = define_op(
+        "exp_second", forward=lambda m, x, y: m.exp(y),
+        derivative=lambda m, x, y: (0.0, m.exp(x)), register=False,
+    )
+
     def swapped(a, b):
-        u, w = a.exp(), b.exp()
-        if u._local:
-            u._local, w._local = w._local, u._local
-        return [u, w]
+        return [exp_first(a, b), exp_second(a, b)]
 
     assert not gradcheck(swapped, a, b, raise_exception=False)
 

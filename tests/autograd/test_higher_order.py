@@ -13,7 +13,9 @@ from value_cases import UNARY
 from autograd import (
     GradcheckError,
     Value,
+    define_op,
     grad,
+    gradcheck,
     gradgradcheck,
     gradients,
     hessian,
@@ -63,15 +65,31 @@ def test_second_derivatives_of_value_power_value(a, b):
 
 
 def test_gradgradcheck_catches_a_wrong_second_derivative():
-    # The first derivative is right; the recorded graph of it is off by 1.001.
-    def f(x):
-        out = x.tanh()
-        out._op = "tanh_wrong"  # falls back to the float local: no second derivative
-        return out
-
+    # The first derivative is right; the recorded graph of it is off: a term whose value is 0
+    # but whose derivative is 0.001 (only when recorded, i.e. under create_graph).
+    tanh_wrong = define_op(
+        "tanh_wrong",
+        forward=lambda m, x: m.tanh(x),
+        derivative=lambda m, x, out: (1 - out * out)
+        + (0.0 if m.is_constant(x) else 0.001 * (x - x.data)),
+        register=False,
+    )
     x = Value(0.4)
+    gradcheck(tanh_wrong, x, **TOL)  # first order: right
     with pytest.raises(GradcheckError):
-        gradgradcheck(f, x, **TOL)
+        gradgradcheck(tanh_wrong, x, **TOL)
+
+
+def test_gradgradcheck_catches_a_derivative_that_is_not_differentiable():
+    # The usual bug: the rule reads .data, so its graph is cut and the second derivative is 0.
+    tanh_detached = define_op(
+        "tanh_detached",
+        forward=lambda m, x: m.tanh(x),
+        derivative=lambda m, out: 1 - (out.data if isinstance(out, Value) else out) ** 2,
+        register=False,
+    )
+    with pytest.raises(GradcheckError):
+        gradgradcheck(tanh_detached, Value(0.4), **TOL)
 
 
 def rosenbrock(x, y):
