@@ -101,19 +101,19 @@ def import_torch() -> Any:
 def _map_tree(
     root: Any,
     children: Callable[[Any], list[Any] | None],
-    convert_leaf: Callable[[Any, str], Any],
+    convert_leaf: Callable[[Any], Any],
     build_container: Callable[[Any, list[Any]], Any],
 ) -> Any:
     """Convert a tree bottom-up, iteratively: leaves first, then each container of them.
 
     ``children(node)`` is ``None`` for a leaf, else the ordered list of its
-    children. Leaves get their dotted path (``"0.2"``) for error messages. A
-    node met twice (a shared module) is converted once and reused.
+    children. A node met twice (a shared module) is converted once and
+    reused; a container inside itself is a ``ValueError`` naming its path.
     """
     converted: dict[int, Any] = {}
     kids = children(root)
     if kids is None:
-        return convert_leaf(root, "")
+        return convert_leaf(root)
     # frames: (node, its path, iterator over its children, converted children so far)
     frames: list[tuple[Any, str, Iterator[tuple[int, Any]], list[Any]]] = [
         (root, "", iter(enumerate(kids)), [])
@@ -137,7 +137,7 @@ def _map_tree(
             raise ValueError(f"the module at {child_path!r} contains itself; cannot convert it")
         grandchildren = children(child)
         if grandchildren is None:
-            done.append(converted.setdefault(id(child), convert_leaf(child, child_path)))
+            done.append(converted.setdefault(id(child), convert_leaf(child)))
         else:
             frames.append((child, child_path, iter(enumerate(grandchildren)), []))
 
@@ -187,7 +187,7 @@ def to_torch(module: Module) -> Any:
     result = _map_tree(
         module,
         _chainrule_children,
-        lambda leaf, _path: _leaf_to_torch(torch, leaf),
+        lambda leaf: _leaf_to_torch(torch, leaf),
         lambda _node, layers: torch.nn.Sequential(*layers),
     )
     result.train(module.training)
@@ -273,7 +273,7 @@ def from_torch(module: Any) -> Module:
     return _map_tree(
         module,
         children,
-        lambda leaf, _path: _leaf_from_torch(torch, leaf),
+        lambda leaf: _leaf_from_torch(torch, leaf),
         lambda _node, layers: Sequential(*layers),
     ).train(module.training)
 
@@ -347,7 +347,8 @@ def _leaf_from_torch(torch: Any, module: Any) -> Module:
             seed=0,
         )
         # Tensor(...) copies: the chainrule layer shares no memory with the torch one
-        layer.weight = Tensor(weight.T, requires_grad=True, dtype=dtype, label="weight")
+        weight_in_out = np.ascontiguousarray(weight.T)  # (in, out), row-major like nn.Linear's
+        layer.weight = Tensor(weight_in_out, requires_grad=True, dtype=dtype, label="weight")
         if module.bias is not None:
             bias = module.bias.detach().cpu().numpy()
             layer.bias = Tensor(bias, requires_grad=True, dtype=dtype, label="bias")

@@ -191,6 +191,7 @@ def test_linear_layout_is_transposed(dtype):
     assert np.array_equal(torch_layer.bias.detach().numpy(), layer.bias.data)
     back = nn.from_torch(torch_layer)
     assert back.weight.data.dtype == dtype and back.weight.shape == (3, 5)
+    assert back.weight.data.flags.c_contiguous  # row-major, as nn.Linear makes its own
 
 
 @needs_torch
