@@ -8,13 +8,14 @@
 * :mod:`nn.perceptron` — Rosenblatt's perceptron and a differentiable sigmoid neuron;
 * :mod:`nn.data` — toy data sets, batching, train/test split, the digits;
 * :mod:`nn.training` — ``fit()`` and ``History``;
-* :mod:`nn.lecture` — the lecture's 3-3-2 network and its chain-rule products.
+* :mod:`nn.lecture` — the lecture's 3-3-2 network and its chain-rule products;
+* :mod:`nn.torch_bridge` — ``to_torch`` / ``from_torch`` (PyTorch is optional, imported lazily).
 
 ``nn`` does not import ``optim``: ``fit`` takes any object with ``step()`` and
 ``zero_grad()``.
 """
 
-from . import functional, lecture, scalar
+from . import functional, lecture, scalar, torch_bridge
 from .activations import (
     Identity,
     LeakyReLU,
@@ -50,6 +51,7 @@ from .losses import (
 )
 from .module import Module
 from .perceptron import Perceptron, SigmoidNeuron
+from .torch_bridge import from_torch, to_torch
 from .training import History, accuracy, fit, predict
 
 __all__ = [
@@ -79,6 +81,7 @@ __all__ = [
     "Tanh",
     "accuracy",
     "fit",
+    "from_torch",
     "functional",
     "lecture",
     "load_digits",
@@ -91,5 +94,7 @@ __all__ = [
     "predict",
     "scalar",
     "standardize",
+    "to_torch",
+    "torch_bridge",
     "train_test_split",
 ]

@@ -158,6 +158,19 @@ class Module:
         """Same as ``train(False)``."""
         return self.train(False)
 
+    # -- other frameworks ---------------------------------------------------
+
+    def to_torch(self) -> Any:
+        """Return this model as a ``torch.nn`` module with the same outputs and gradients.
+
+        For ``Linear``, ``Sequential``, ``MLP`` and the activations; ``Linear``'s
+        ``(in, out)`` weight becomes PyTorch's ``(out, in)``. Needs
+        ``pip install 'chainrule[torch]'``; see :func:`nn.torch_bridge.to_torch`.
+        """
+        from .torch_bridge import to_torch  # lazy: the bridge imports torch only when it runs
+
+        return to_torch(self)
+
     # -- printing -----------------------------------------------------------
 
     def extra_repr(self) -> str:
