@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from autograd import Value
+from autograd.ops import REGISTRY, unary_functions
 
 from .errors import CLIError
 
@@ -45,20 +46,9 @@ MAX_LENGTH = 2000
 MAX_DEPTH = 200
 
 FUNCTIONS: dict[str, Callable[[Value], Value]] = {
-    "tanh": Value.tanh,
-    "exp": Value.exp,
-    "log": Value.log,
-    "sqrt": Value.sqrt,
-    "relu": Value.relu,
-    "sigmoid": Value.sigmoid,
-    "softplus": Value.softplus,
-    "mish": Value.mish,
-    "leaky_relu": Value.leaky_relu,
-    "abs": Value.abs,
-    "sign": Value.sign,
-    "sin": Value.sin,
-    "cos": Value.cos,
+    name: REGISTRY[name] for name in unary_functions("value")
 }
+"""The functions EXPR may call: every one-input function of the op registry."""
 
 _BINARY: dict[type, tuple[str, Callable[[Any, Any], Any]]] = {
     ast.Add: ("+", operator.add),

@@ -29,6 +29,8 @@ from typing import Any
 
 import numpy as np
 
+from autograd.ops import activations
+
 from .errors import CLIError
 from .output import check_out_dir, remove_if_empty, write_bytes, write_files
 
@@ -104,7 +106,7 @@ def _register_optimizers() -> None:
 
 OPTIMIZER_NAMES = ("sgd", "momentum", "adagrad", "rmsprop", "adam")
 DEFAULT_EPOCHS = {"tensor": 100, "value": 20}
-TENSOR_ACTIVATIONS = ("relu", "tanh", "sigmoid", "leaky_relu", "softplus", "mish")
+TENSOR_ACTIVATIONS = tuple(activations(trainable=True))  # from the op registry
 
 
 def make_optimizer(name: str, params: list[Any], lr: float | None) -> tuple[Any, float]:

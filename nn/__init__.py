@@ -17,6 +17,7 @@
 
 from . import functional, lecture, scalar, torch_bridge
 from .activations import (
+    Activation,
     Identity,
     LeakyReLU,
     LogSoftmax,
@@ -56,6 +57,7 @@ from .training import History, accuracy, fit, predict
 
 __all__ = [
     "MLP",
+    "Activation",
     "BCELoss",
     "BCEWithLogitsLoss",
     "BatchIterator",

@@ -7,13 +7,18 @@ formula and what the lecture says of it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import Any
+
+from autograd.ops import REGISTRY
 
 from . import functional as F  # noqa: N812
 from .module import Module
 
 __all__ = [
     "ACTIVATIONS",
+    "Activation",
     "Identity",
     "LeakyReLU",
     "LogSoftmax",
@@ -26,6 +31,26 @@ __all__ = [
     "Tanh",
     "activation",
 ]
+
+
+class Activation(Module):
+    """Any one-input op of the registry as a module: ``Activation("softplus")``.
+
+    The named modules below are this with a fixed name; an op you define with
+    ``autograd.define_op(..., activation=True)`` works here (and in
+    ``nn.activation``, ``MLP(activation=...)``) with no further code.
+    """
+
+    def __init__(self, name: str, **params: Any) -> None:
+        F.op_params(name, params)  # validates the name and the parameters now
+        self.name = name
+        self.params = params
+
+    def forward(self, x: Any) -> Any:
+        return F.apply_op(self.name, x, **self.params)
+
+    def extra_repr(self) -> str:
+        return ", ".join([repr(self.name), *(f"{k}={v!r}" for k, v in self.params.items())])
 
 
 class Identity(Module):
@@ -116,8 +141,7 @@ class LogSoftmax(Module):
         return f"axis={self.axis}"
 
 
-ACTIVATIONS: dict[str, type[Module]] = {
-    "identity": Identity,
+_NAMED: dict[str, type[Module]] = {
     "sign": Sign,
     "sigmoid": Sigmoid,
     "tanh": Tanh,
@@ -125,9 +149,22 @@ ACTIVATIONS: dict[str, type[Module]] = {
     "leaky_relu": LeakyReLU,
     "softplus": Softplus,
     "mish": Mish,
-    "softmax": Softmax,
-    "log_softmax": LogSoftmax,
 }
+
+
+def _activations() -> dict[str, Callable[[], Module]]:
+    """identity, every activation op of the registry (in its order), softmax, log_softmax."""
+    table: dict[str, Callable[[], Module]] = {"identity": Identity}
+    for op in REGISTRY.values():
+        if op.activation:
+            table[op.name] = _NAMED.get(op.name) or partial(Activation, op.name)
+    table["softmax"] = Softmax
+    table["log_softmax"] = LogSoftmax
+    return table
+
+
+ACTIVATIONS: dict[str, Callable[[], Module]] = _activations()
+"""Name → module factory; read from the op registry (plus identity and the softmaxes)."""
 
 
 def activation(spec: str | Module | type[Module] | None) -> Module:
@@ -138,6 +175,8 @@ def activation(spec: str | Module | type[Module] | None) -> Module:
         return spec
     if isinstance(spec, type) and issubclass(spec, Module):
         return spec()
-    if isinstance(spec, str) and spec.lower() in ACTIVATIONS:
-        return ACTIVATIONS[spec.lower()]()
-    raise ValueError(f"unknown activation {spec!r}; choose one of {sorted(ACTIVATIONS)}")
+    if isinstance(spec, str):
+        table = _activations()  # ops defined after import count too
+        if spec.lower() in table:
+            return table[spec.lower()]()
+    raise ValueError(f"unknown activation {spec!r}; choose one of {sorted(_activations())}")

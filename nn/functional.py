@@ -24,9 +24,11 @@ import numpy as np
 
 import autograd
 from autograd import Value
+from autograd.ops import REGISTRY
 
 __all__ = [
     "REDUCTIONS",
+    "apply_op",
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
     "cross_entropy",
@@ -38,6 +40,7 @@ __all__ = [
     "log_softmax",
     "mish",
     "mse",
+    "op_params",
     "relu",
     "sigmoid",
     "sign",
@@ -71,11 +74,29 @@ def _type_error(fn: str, x: Any) -> TypeError:
 
 
 def _elementwise(fn: str, x: Any, *args: Any) -> Any:
-    if type(x) is Value or is_tensor(x):
-        return getattr(x, fn)(*args)
+    if isinstance(x, Value) or is_tensor(x):
+        return REGISTRY[fn](x, *args)
     if _is_values(x):
         return [_elementwise(fn, xi, *args) for xi in x]
     raise _type_error(fn, x)
+
+
+def apply_op(name: str, x: Any, **params: Any) -> Any:
+    """Apply the registry's one-input op ``name`` to a Value, a list of Values or a Tensor.
+
+    What :class:`nn.Activation` calls: every activation of the registry
+    (``autograd.ops``), including ones you define, works on every input kind.
+    """
+    return _elementwise(name, x, *op_params(name, params))
+
+
+def op_params(name: str, params: dict[str, Any]) -> tuple[Any, ...]:
+    """Check that ``name`` is a one-input elementwise op taking ``params``; their values."""
+    op = REGISTRY.get(name)
+    if op is None or not op.elementwise or op.arity != 1:
+        names = ", ".join(o.name for o in REGISTRY.values() if o.elementwise and o.arity == 1)
+        raise ValueError(f"{name!r} is not a one-input elementwise op; choose one of {names}")
+    return op.split((None,), params)[1]
 
 
 # --------------------------------------------------------------------------
@@ -84,65 +105,42 @@ def _elementwise(fn: str, x: Any, *args: Any) -> Any:
 
 
 def sign(x: Any) -> Any:
-    """``sign(x)`` ∈ {−1, 0, +1}: the classic perceptron's activation.
-
-    The lecture's two objections: it ignores how far a point lies from the
-    decision boundary, and its derivative is 0 everywhere except at 0, where
-    it does not exist — so gradient descent gets no signal. Gradient here: 0
-    everywhere (PyTorch's convention).
-    """
+    """``sign(x)``, the perceptron's step; full text: the op's record."""
     return _elementwise("sign", x)
 
 
 def sigmoid(x: Any) -> Any:
-    """``σ(x) = 1 / (1 + e^−x)``, computed stably; ``σ'(x) = σ(x)(1 − σ(x))``.
-
-    Continuous and differentiable, so unlike sign it works with gradient
-    descent, and its (0, 1) output reads as a pseudo-probability for binary
-    classification. The lecture's two problems: the *vanishing gradient*
-    (σ' ≤ 1/4 and → 0 at both ends, so deep stacks stop learning) and it is
-    *not zero-centred* (outputs all positive, so updates zig-zag).
-    """
+    """``1/(1 + e^−x)``; full text: the op's record."""
     return _elementwise("sigmoid", x)
 
 
 def tanh(x: Any) -> Any:
-    """``tanh(x) = (e^x − e^−x)/(e^x + e^−x)``; ``tanh' = 1 − tanh²``.
-
-    Zero-centred (unlike sigmoid), but its gradient still vanishes at both ends.
-    """
+    """``tanh x``; full text: the op's record."""
     return _elementwise("tanh", x)
 
 
 def relu(x: Any) -> Any:
-    """``ReLU(x) = max(0, x)``; derivative 1 for x > 0 and 0 for x ≤ 0 (0 at x = 0, as PyTorch).
-
-    Simple and fast. The lecture's *dying ReLU*: for x < 0 both output and
-    gradient are 0, so a unit pushed there may never recover.
-    """
+    """``max(0, x)``; full text: the op's record."""
     return _elementwise("relu", x)
 
 
 def leaky_relu(x: Any, negative_slope: float = 0.01) -> Any:
-    """``LeakyReLU(x) = max(0.01·x, x)`` (slope ``negative_slope`` for x ≤ 0).
-
-    The small negative-side slope keeps a gradient alive, fixing dying ReLU.
-    """
+    """``max(negative_slope·x, x)``; full text: the op's record."""
     return _elementwise("leaky_relu", x, negative_slope)
 
 
 def softplus(x: Any) -> Any:
-    """``softplus(x) = ln(1 + e^x)``, computed stably; derivative ``σ(x)``. A smooth ReLU."""
+    """``ln(1 + e^x)``; full text: the op's record."""
     return _elementwise("softplus", x)
 
 
 def mish(x: Any) -> Any:
-    """``Mish(x) = x·tanh(softplus(x)) = x·tanh(ln(1 + e^x))``.
-
-    Smooth, non-monotonic, unbounded above; the lecture notes its use in
-    YOLO-style vision models.
-    """
+    """``x·tanh(softplus(x))``; full text: the op's record."""
     return _elementwise("mish", x)
+
+
+for _activation in (sign, sigmoid, tanh, relu, leaky_relu, softplus, mish):
+    _activation.__doc__ = REGISTRY[_activation.__name__].doc  # written once, in the record
 
 
 def _softmax_values(xs: Sequence[Value], log: bool) -> list[Value]:
@@ -380,6 +378,25 @@ def _clamped_log_value(p: Value) -> Value | float:
     return p.log() if p.data >= _BCE_P_FLOOR else BCE_LOG_FLOOR
 
 
+def _sigmoid_logit(p: Any) -> Any:
+    """``z`` when ``p`` was recorded as ``sigmoid(z)`` (``z`` needing a gradient), else None."""
+    return p.parents[0] if p.op is REGISTRY["sigmoid"] and p.parents else None
+
+
+def _capped(x: Any) -> Any:
+    """``min(x, −BCE_LOG_FLOOR)``: the clamp of a log at −100, with gradient 0 past it."""
+    cap = -BCE_LOG_FLOOR
+    if is_tensor(x):
+        return x.clip(hi=cap)
+    return x if x.data <= cap else cap
+
+
+def _bce_from_logit(z: Any, y: Any) -> Any:
+    # −log σ(z) = softplus(−z) and −log(1 − σ(z)) = softplus(z): finite for any z, where
+    # ŷ = σ(z) itself rounds to 0 or 1 (float32 σ(−104) is 0, and 1/σ(−90) overflows).
+    return _capped((-z).softplus()) * y + _capped(z.softplus()) * (1.0 - y)
+
+
 def binary_cross_entropy(probs: Any, target: Any, reduction: str = "mean") -> Any:
     """``BCE = −y log ŷ − (1 − y) log(1 − ŷ)`` on probabilities ``ŷ ∈ [0, 1]``.
 
@@ -387,20 +404,33 @@ def binary_cross_entropy(probs: Any, target: Any, reduction: str = "mean") -> An
     ``BCE_LOG_FLOOR = −100`` (i.e. ``ŷ`` below ``e^−100`` counts as
     ``e^−100``), so ``ŷ = 0`` or ``1`` gives a finite loss (at most 100) and
     the clamped term contributes gradient 0. Where the clamp is inactive the
-    gradient is the exact ``(ŷ − y) / (ŷ (1 − ŷ))``. For stability from the
-    start prefer :func:`binary_cross_entropy_with_logits`.
+    gradient is the exact ``(ŷ − y) / (ŷ (1 − ŷ))``.
+
+    When ``ŷ`` is the recorded output of ``sigmoid(z)`` (``z.sigmoid()``, the
+    usual binary output layer), the loss is computed from ``z`` instead, as
+    Keras does: ``softplus(−z)·y + softplus(z)·(1 − y)``, each capped at 100.
+    Same loss, but finite gradients where ``ŷ`` rounds to 0 or 1 (float32
+    ``σ(−90)``'s ``1/ŷ`` overflows); and where it rounds, the loss is the exact
+    one (``σ(40) = 1.0`` in float64, yet ``−log(1 − σ(40)) = 40``, not 100).
     """
     _check_reduction(reduction)
     if is_tensor(probs):
         t = _const(target).astype(probs.dtype)
         _check_same_shape(probs, t, "binary_cross_entropy")
+        z = _sigmoid_logit(probs)
+        if z is not None:
+            return _reduce(_bce_from_logit(z, t), reduction)
         log_p = probs.clip(_BCE_P_FLOOR, 1.0).log()
         log_q = (1.0 - probs).clip(_BCE_P_FLOOR, 1.0).log()
         return _reduce(-(log_p * t + log_q * (1.0 - t)), reduction)
     preds, ts = _pairs(probs, target, "binary_cross_entropy")
     losses = []
     for p, y in zip(preds, ts):
-        loss = -(y * _clamped_log_value(p) + (1.0 - y) * _clamped_log_value(1.0 - p))
+        z = _sigmoid_logit(p)
+        if z is not None:
+            loss = _bce_from_logit(z, y)
+        else:
+            loss = -(y * _clamped_log_value(p) + (1.0 - y) * _clamped_log_value(1.0 - p))
         losses.append(loss if type(loss) is Value else Value(loss))
     return _reduce(losses, reduction)
 

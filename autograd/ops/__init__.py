@@ -18,6 +18,7 @@ __all__ = [
     "Masked",
     "Op",
     "OpChecks",
+    "activations",
     "define_op",
     "registered_ops",
     "unary_functions",
@@ -31,3 +32,24 @@ def unary_functions(engine: str = "value") -> list[str]:
     the README table are built from.
     """
     return [op.name for op in registered_ops(engine=engine, kind="function", arity=1)]
+
+
+def activations(trainable: bool = False) -> list[str]:
+    """Names of the ops marked as activation functions, in registry order.
+
+    With ``trainable=True``, only those a gradient flows through (not
+    ``sign``, whose derivative is 0 everywhere): what ``--activation`` offers.
+    """
+    names = []
+    for op in registered_ops(kind="function", arity=1):
+        if not op.activation:
+            continue
+        if trainable:
+            probes = (-1.5, 0.5, 2.0)
+            defaults = tuple(op.defaults.get(p) for p in op.params)
+            flows = [op._derivative(FLOAT, (x,), op._forward(FLOAT, (x,), defaults), defaults)[0]
+                     for x in probes]
+            if all(d is None or d == 0 for d in flows):
+                continue
+        names.append(op.name)
+    return names

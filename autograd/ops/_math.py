@@ -111,7 +111,15 @@ def _odd_integer(y: float) -> bool:
 
 
 def _power(x: float, y: float) -> float:
-    """``x ** y`` as ``torch.pow``: a negative base with a fractional exponent is ``nan``."""
+    """``x ** y`` as ``torch.pow``: a negative base with a fractional exponent is ``nan``.
+
+    Exponents ±0.5 are square roots, as in PyTorch and numpy: ``(−0.0) ** 0.5``
+    is ``−0.0`` and ``(−inf) ** 0.5`` is ``nan`` (C's ``pow`` gives 0.0 and inf).
+    """
+    if y == 0.5:
+        return _sqrt(x)
+    if y == -0.5:
+        return _div(1.0, _sqrt(x))
     try:
         return math.pow(x, y)
     except OverflowError:
@@ -142,7 +150,7 @@ def _log1p(x: float) -> float:
 
 
 def _sqrt(x: float) -> float:
-    return math.sqrt(x) if x >= 0.0 else NAN
+    return math.sqrt(x) if x >= 0.0 else NAN  # sqrt(−0.0) is −0.0 (IEEE)
 
 
 def _periodic(f: Callable[[float], float]) -> Callable[[float], float]:
@@ -257,6 +265,17 @@ def _scatter(g: np.ndarray, shape: tuple[int, ...], index: Any, accumulate: bool
     return out
 
 
+def _array_power(x: Any, y: Any) -> Any:
+    """``x ** y`` as ``torch.pow``, square roots for exponents ±0.5 (see the float kernel)."""
+    with np.errstate(all="ignore"):
+        if np.ndim(y) == 0:
+            if y == 0.5:
+                return np.sqrt(x)
+            if y == -0.5:
+                return 1 / np.sqrt(x)
+        return np.power(x, y)
+
+
 def _matmul(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return np.matmul(x, y)
 
@@ -318,7 +337,7 @@ def _stack(xs: tuple[np.ndarray, ...], axis: int) -> np.ndarray:
 
 ARRAY_KERNELS: dict[str, Callable[..., Any]] = {
     "divide": _quiet(np.true_divide),
-    "power": _quiet(np.power),
+    "power": _array_power,
     "exp": _quiet(np.exp),
     "log": _quiet(np.log),
     "log1p": _quiet(np.log1p),

@@ -57,7 +57,9 @@ class OpChecks:
     that are not elementwise, ``samples(rng)`` returns a list of
     ``(inputs, params)`` cases (inputs as float64 arrays); ``second_order``:
     whether gradgradcheck applies (False only where the first derivative is
-    itself not differentiable in the sampled region, which none is today).
+    itself not differentiable in the sampled region, which none is today);
+    ``avoid_ties``: keep two inputs a margin apart (``maximum`` is a kink where
+    ``x == y``).
     """
 
     domain: tuple[tuple[float, float], ...] | None = None
@@ -67,6 +69,7 @@ class OpChecks:
     torch_missing: str = ""
     samples: Callable[[np.random.Generator], list[Sample]] | None = None
     second_order: bool = True
+    avoid_ties: bool = False
 
 
 class Op(str):
@@ -96,6 +99,7 @@ class Op(str):
     engines: frozenset[str]
     kind: str
     method: str | None
+    activation: bool
     doc: str
     checks: OpChecks
 
@@ -348,6 +352,7 @@ def define_op(
     doc: str = "",
     kind: str = "function",
     method: str | None = None,
+    activation: bool = False,
     value: bool | None = None,
     checks: OpChecks | None = None,
     register: bool = True,
@@ -376,7 +381,9 @@ def define_op(
         doc: the docstring, with the formula.
         kind: ``"function"``, ``"operator"``, ``"reduction"``, ``"shape"`` or ``"linalg"``.
         method: attach the op as this method name to ``Value`` (elementwise
-            ops) and ``Tensor``.
+            ops; Tensor's methods are written out in its class).
+        activation: list the op among the activation functions (``nn``,
+            the command line's ``--activation``, the plots).
         value: whether the op works on ``Value`` (default: elementwise ops
             with one or two inputs).
         checks: how the registry-driven tests exercise the op (:class:`OpChecks`).
@@ -434,6 +441,7 @@ def define_op(
         engines=engines,
         kind=kind,
         method=method,
+        activation=activation,
         doc=doc or (getattr(forward, "__doc__", None) or ""),
         checks=checks or OpChecks(),
     )
