@@ -20,6 +20,7 @@ from ._tensor_functions import (
     stack,
     where,
 )
+from .anomaly import AnomalyError, detect_anomaly, is_anomaly_enabled
 from .functional import grad, hessian, hvp, jacobian, value_and_grad
 from .gradcheck import (
     GradcheckError,
@@ -33,6 +34,7 @@ from .tensor import Tensor
 from .value import Value
 
 __all__ = [
+    "AnomalyError",
     "GradcheckError",
     "GradcheckFailure",
     "GradcheckResult",
@@ -43,6 +45,7 @@ __all__ = [
     "concatenate",
     "current_scope",
     "define_op",
+    "detect_anomaly",
     "enable_grad",
     "gc_paused",
     "grad",
@@ -51,6 +54,7 @@ __all__ = [
     "gradients",
     "hessian",
     "hvp",
+    "is_anomaly_enabled",
     "is_grad_enabled",
     "jacobian",
     "linear",

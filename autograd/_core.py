@@ -43,6 +43,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import threading
+import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, Protocol
 
@@ -243,6 +244,10 @@ UNREACHED: Any = _Unreached()
 
 Trace = Callable[[Node, Any, tuple[Any, ...]], None]
 
+_PASS_LOCK = threading.RLock()
+# Set by autograd.anomaly while detect_anomaly() is active: wraps the trace hook with checks.
+_anomaly_hook: list[Callable[[Trace | None], Trace] | None] = [None]
+
 
 _EXPANDED: Any = object()  # stack marker: the node below it has had its parents pushed
 
@@ -347,9 +352,13 @@ def _run(
                 "backward() was called on a result that does not require grad: none of the "
                 "inputs it was computed from requires grad (or it was computed under no_grad())"
             )
+    if _anomaly_hook[0] is not None:
+        trace = _anomaly_hook[0](trace)
+    # One pass at a time: the walk keeps its state in the nodes' shared grad slots, so
+    # passes in several threads through a shared leaf would corrupt each other.
     # Rules compute IEEE results (1/0 = inf, 0·inf = nan) without numpy warnings, as
     # PyTorch does; nan and inf are for anomaly detection to report, not for stderr.
-    with gc_paused(), np.errstate(all="ignore"):
+    with _PASS_LOCK, gc_paused(), np.errstate(all="ignore"):
         saved: list[tuple[Node, Any]] = []
         try:
             order = _collect(roots, saved)
@@ -363,18 +372,33 @@ def _run(
                 for node, old in saved:
                     node.grad = old
                 return [None if g is UNREACHED else g for g in found]
+            float_ = float
+            for node, old in saved:
+                new = node.grad
+                if new is UNREACHED:
+                    node.grad = old
+                elif old is not None and not (type(old) is float_ and old == 0.0):
+                    node.grad = _accumulate(node, old, new)  # onto an earlier backward's
         except BaseException:
+            # All or nothing, also for the accumulation above: every .grad as it was.
             for node, old in saved:
                 node.grad = old
             raise
-        float_ = float
-        for node, old in saved:
-            new = node.grad
-            if new is UNREACHED:
-                node.grad = old
-            elif old is not None and not (type(old) is float_ and old == 0.0):
-                node.grad = old + new  # accumulate onto an earlier backward's gradient
     return None
+
+
+def _accumulate(node: Node, old: Any, new: Any) -> Any:
+    """``old + new`` as PyTorch accumulates, refusing a stale gradient of another shape."""
+    old_shape, new_shape = getattr(old, "shape", None), getattr(new, "shape", None)
+    if old_shape != new_shape:
+        name = getattr(node, "label", "") or f"a node of shape {new_shape}"
+        raise ValueError(
+            f"cannot accumulate into the .grad of {name}: it holds an array of shape "
+            f"{old_shape} but this backward's gradient has shape {new_shape} (a stale "
+            "gradient from another model?). Set .grad = None (zero_grad()) first; every "
+            ".grad was left as it was."
+        )
+    return old + new
 
 
 def backward(
@@ -393,8 +417,12 @@ def backward(
     exactly as in PyTorch, and earlier gradients are never propagated twice.
     Nothing is written in place into an array another gradient might share.
 
-    All or nothing: if a backward rule raises, every ``.grad`` is restored to
-    what it was before the call and the exception propagates.
+    All or nothing: if a backward rule raises, or an earlier ``.grad`` cannot be
+    added to (a stale gradient of another shape), every ``.grad`` is restored
+    to what it was before the call and the exception propagates.
+
+    Thread-safe: passes from several threads run one at a time (a lock), so
+    gradients through a shared leaf add up exactly.
 
     ``trace``, when given, is called as ``trace(node, upstream, contributions)``
     for every reached node in the engine's real order: this is how ``viz``
@@ -403,12 +431,29 @@ def backward(
     ``create_graph=True`` evaluates every backward rule with recorded
     operations (``node._vjp_graph``): ``grads`` must then be nodes, and every
     ``.grad`` becomes a node that can itself be backpropagated (second
-    derivatives, Hessian-vector products).
+    derivatives, Hessian-vector products). That ``.grad`` is computed from the
+    node it belongs to, a reference cycle (``x → x.grad → … → x``) that only
+    the cyclic garbage collector frees; a warning says so, as PyTorch's does.
+    :func:`gradients` returns the same nodes without storing them: no cycle.
 
     The cyclic garbage collector is paused during the walk (see
     :func:`gc_paused`).
     """
+    if create_graph:
+        warn_create_graph_cycle(stacklevel=3)
     _run(roots, grads, trace, create_graph, None)
+
+
+def warn_create_graph_cycle(stacklevel: int) -> None:
+    """Say what ``backward(create_graph=True)`` leaves behind (PyTorch warns likewise)."""
+    warnings.warn(
+        "backward(create_graph=True) makes each .grad a node computed from its own tensor: a "
+        "reference cycle (x -> x.grad -> ... -> x) that only the cyclic garbage collector "
+        "frees. Use autograd.gradients(..., create_graph=True) (or grad/hessian/hvp), which "
+        "return the gradients without storing them, or set .grad = None when done.",
+        UserWarning,
+        stacklevel=stacklevel,
+    )
 
 
 def gradients(

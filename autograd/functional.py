@@ -21,6 +21,7 @@ graph (``create_graph``), which is what lets these transforms compose:
 from __future__ import annotations
 
 import numbers
+import operator
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -45,8 +46,16 @@ def _is_node(x: Any) -> bool:
 
 
 def _lift(x: Any, position: int, requires_grad: bool = True) -> Any:
-    """Turn a number or array argument into a fresh leaf node."""
+    """Turn a number or array argument into a fresh leaf node.
+
+    A node argument that is differentiated (``requires_grad``) but does not
+    carry a gradient itself (a Tensor made without ``requires_grad=True``, or
+    ``.detach()``-ed) is replaced by a fresh leaf with the same data, as JAX
+    differentiates any argument: never a silent zero gradient.
+    """
     if _is_node(x):
+        if requires_grad and not x._requires_grad:
+            return type(x)(x.data, requires_grad=True, dtype=x.data.dtype)
         return x
     if isinstance(x, numbers.Real):
         return Value(x)
@@ -65,14 +74,24 @@ def _lift(x: Any, position: int, requires_grad: bool = True) -> Any:
     )
 
 
+def _as_index(n: Any) -> int:
+    """An argument number: an int or numpy integer (not a bool, not a float)."""
+    if isinstance(n, bool | np.bool_):
+        raise TypeError(f"argnums must be ints, got {n!r}")
+    try:
+        return operator.index(n)
+    except TypeError:
+        raise TypeError(f"argnums must be ints or a tuple of ints, got {n!r}") from None
+
+
 def _normalize_argnums(argnums: int | Sequence[int], nargs: int) -> tuple[tuple[int, ...], bool]:
-    single = isinstance(argnums, int)
-    nums = (argnums,) if single else tuple(argnums)
+    single = not isinstance(argnums, Sequence | np.ndarray)
+    nums = (_as_index(argnums),) if single else tuple(_as_index(n) for n in argnums)
     if not nums:
         raise ValueError("argnums must name at least one argument")
+    if nargs == 0:
+        raise TypeError("the function was called with no positional argument to differentiate")
     for n in nums:
-        if not isinstance(n, int) or isinstance(n, bool):
-            raise TypeError(f"argnums must be ints, got {n!r}")
         if not -nargs <= n < nargs:
             raise ValueError(
                 f"argnums {n} is out of range for a function called with {nargs} positional "
@@ -81,7 +100,9 @@ def _normalize_argnums(argnums: int | Sequence[int], nargs: int) -> tuple[tuple[
     return tuple(n % nargs for n in nums), single
 
 
-def _prepare(args: tuple[Any, ...], argnums: int | Sequence[int]):
+def _prepare(
+    args: tuple[Any, ...], argnums: int | Sequence[int]
+) -> tuple[list[Any], tuple[int, ...], bool, bool]:
     nums, single = _normalize_argnums(argnums, len(args))
     nested = any(_is_node(args[n]) for n in nums)
     # Every number or array argument becomes a node so that f can call methods
@@ -231,7 +252,7 @@ def hessian(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callable
     ``np.array(hessian(f, (0, 1))(x, y))`` is the 2×2 matrix of a function of
     two numbers.
     """
-    if isinstance(argnums, int):
+    if not isinstance(argnums, Sequence | np.ndarray):
         return jacobian(grad(f, argnums), argnums)
     nums = tuple(argnums)
 
@@ -253,11 +274,20 @@ def hvp(f: Callable[..., Any], x: Any, v: Any) -> Any:
     _check_scalar(out, "hvp")
     (g,) = _grads_of(out, [node], nested=True)
     if isinstance(node, Value):
-        dot = g * float(v) if not _is_node(v) else g * v
+        if _is_node(v):
+            dot = g * v
+        else:
+            vv = np.asarray(v, dtype=np.float64)
+            if vv.shape != ():
+                raise ValueError(
+                    f"hvp: x is a number, so v must be one too; got an array of shape {vv.shape}"
+                )
+            dot = g * float(vv)
     else:
         vv = v if _is_node(v) else np.asarray(v, dtype=np.float64)
-        if not _is_node(vv) and vv.shape != node.data.shape:
-            raise ValueError(f"hvp: v has shape {vv.shape} but x has shape {node.data.shape}")
+        v_shape = tuple(np.shape(vv.data if _is_node(vv) else vv))
+        if v_shape != node.data.shape:
+            raise ValueError(f"hvp: v has shape {v_shape} but x has shape {node.data.shape}")
         dot = (g * vv).sum()
     (hv,) = _grads_of(dot, [node], nested)
     return hv

@@ -14,13 +14,14 @@ only in total.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from ._core import UNREACHED, backward, enable_grad, gradients, no_grad
+from ._core import enable_grad, gradients, no_grad
 from .value import Value
 
 __all__ = ["GradcheckError", "GradcheckFailure", "GradcheckResult", "gradcheck", "gradgradcheck"]
@@ -127,6 +128,113 @@ def _dot(cotangents: list[np.ndarray], outs: list[Any]) -> float:
     )
 
 
+def _check_tolerances(eps: Any, atol: Any, rtol: Any) -> None:
+    for name, value in (("eps", eps), ("atol", atol), ("rtol", rtol)):
+        if isinstance(value, bool) or not isinstance(value, int | float | np.floating):
+            raise TypeError(f"gradcheck: {name} must be a number, got {value!r}")
+        if not (math.isfinite(value) and value > 0):
+            raise ValueError(
+                f"gradcheck: {name} must be positive and finite, got {value!r} (a zero or "
+                "infinite tolerance would let any gradient pass; a zero step divides by zero)"
+            )
+
+
+def _analytical(
+    fn: Callable[..., Any], inputs: Sequence[Any], rng: np.random.Generator
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """One backward pass with random cotangents: ``∂(v · fn(x))/∂x`` for every input."""
+    outs = _outputs(fn(*inputs))
+    cotangents = _random_cotangents(rng, outs)
+    seeds = [
+        float(v) if _is_value(out) else v.astype(out.data.dtype)
+        for v, out in zip(cotangents, outs)
+    ]
+    # An output that depends on no input (a constant) contributes nothing.
+    live = [(out, seed) for out, seed in zip(outs, seeds) if out._requires_grad]
+    found: list[Any] = [None] * len(inputs)
+    if live:
+        found = gradients([out for out, _ in live], [seed for _, seed in live], inputs)
+    analytical = [
+        np.zeros(np.shape(x.data)) if g is None else np.array(g, dtype=np.float64).reshape(
+            np.shape(x.data)
+        )
+        for x, g in zip(inputs, found)
+    ]
+    return analytical, cotangents
+
+
+def _numerical(
+    fn: Callable[..., Any], inputs: Sequence[Any], cotangents: list[np.ndarray], eps: float
+) -> list[np.ndarray]:
+    """Central differences of ``v · fn(x)``, one element at a time, inputs restored after.
+
+    The step is the one the floats can represent, ``(x + ε) − (x − ε)``, not
+    ``2ε``: at ``x = 1e8`` a step of 1e-6 rounds to about 1.5e-8 per side.
+    """
+    numerical = []
+    with no_grad():
+        for x in inputs:
+            base = _data_array(x).copy()
+            num = np.zeros(base.shape)
+            for index in np.ndindex(base.shape):
+                shifted = base.copy()
+                shifted[index] = up = base[index] + eps
+                _set_data(x, shifted)
+                plus = _dot(cotangents, _outputs(fn(*inputs)))
+                shifted = shifted.copy()
+                shifted[index] = down = base[index] - eps
+                _set_data(x, shifted)
+                minus = _dot(cotangents, _outputs(fn(*inputs)))
+                step = up - down
+                num[index] = (plus - minus) / step if step else np.nan
+            _set_data(x, base)
+            numerical.append(num)
+    return numerical
+
+
+def _compare(
+    inputs: Sequence[Any],
+    analytical: list[np.ndarray],
+    numerical: list[np.ndarray],
+    atol: float,
+    rtol: float,
+) -> GradcheckResult:
+    failures: list[GradcheckFailure] = []
+    max_abs = max_rel = 0.0
+    for i, (x, a, n) in enumerate(zip(inputs, analytical, numerical)):
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            abs_err = np.abs(a - n)
+            rel_err = abs_err / np.maximum(np.abs(n), np.finfo(np.float64).tiny)
+        both_nan = np.isnan(a) & np.isnan(n)
+        same_inf = np.isinf(a) & (a == n)
+        bad = ~(both_nan | same_inf | (abs_err <= atol + rtol * np.abs(n)))
+        finite = np.isfinite(abs_err)
+        if finite.any():
+            max_abs = max(max_abs, float(abs_err[finite].max()))
+            max_rel = max(max_rel, float(rel_err[finite].max()))
+        failures.extend(
+            GradcheckFailure(
+                input_index=i,
+                label=getattr(x, "label", ""),
+                element=index,
+                analytical=float(a[index]),
+                numerical=float(n[index]),
+                abs_error=float(abs_err[index]),
+                rel_error=float(rel_err[index]),
+            )
+            for index in np.ndindex(bad.shape)
+            if bad[index]
+        )
+    return GradcheckResult(
+        passed=not failures,
+        failures=failures,
+        analytical=analytical,
+        numerical=numerical,
+        max_abs_error=max_abs,
+        max_rel_error=max_rel,
+    )
+
+
 def gradcheck(
     fn: Callable[..., Any],
     *inputs: Any,
@@ -143,8 +251,9 @@ def gradcheck(
             tuple of them) built from the inputs.
         inputs: the Value or Tensor nodes to differentiate (Tensors must be
             float64 and require grad).
-        eps: the finite-difference step.
-        atol, rtol: an element passes when ``|a − n| ≤ atol + rtol·|n|``.
+        eps: the finite-difference step (positive, finite).
+        atol, rtol: an element passes when ``|a − n| ≤ atol + rtol·|n|``
+            (positive and finite: a zero or infinite tolerance is refused).
         raise_exception: raise :class:`GradcheckError` on a mismatch (default);
             otherwise return the result with its ``failures``.
         seed: seeds the random cotangent (``None`` for a fresh one each call).
@@ -155,95 +264,23 @@ def gradcheck(
     The inputs' ``.data`` and ``.grad`` are left exactly as they were.
     """
     _check_inputs(inputs)
+    _check_tolerances(eps, atol, rtol)
     rng = np.random.default_rng(seed)
-    saved_grads = [x.grad for x in inputs]
-    saved_data = [x.data for x in inputs]
+    saved = [(x.grad, x.data) for x in inputs]
     try:
-        outs = _outputs(fn(*inputs))
-        # A random cotangent per output; shifted away from 0 so no element is ignored.
-        cotangents = _random_cotangents(rng, outs)
-        for x in inputs:
-            x.grad = 0.0 if _is_value(x) else None
-        seeds = [
-            float(v) if _is_value(out) else v.astype(out.data.dtype)
-            for v, out in zip(cotangents, outs)
-        ]
-        # An output that depends on no input (a constant) contributes nothing.
-        live = [(out, seed) for out, seed in zip(outs, seeds) if out._requires_grad]
-        if live:
-            backward([out for out, _ in live], [seed for _, seed in live])
-        analytical = []
-        for x in inputs:
-            g = x.grad
-            shape = np.shape(x.data)
-            analytical.append(
-                np.zeros(shape)
-                if g is None or g is UNREACHED
-                else np.array(g, dtype=np.float64).reshape(shape)
-            )
-
-        numerical = []
-        with no_grad():
-            for x, original in zip(inputs, saved_data):
-                base = _data_array(x).copy()
-                num = np.zeros(base.shape)
-                for index in np.ndindex(base.shape):
-                    shifted = base.copy()
-                    shifted[index] = base[index] + eps
-                    _set_data(x, shifted)
-                    plus = _dot(cotangents, _outputs(fn(*inputs)))
-                    shifted[index] = base[index] - eps
-                    _set_data(x, shifted.copy())
-                    minus = _dot(cotangents, _outputs(fn(*inputs)))
-                    num[index] = (plus - minus) / (2.0 * eps)
-                _set_data(x, original if not _is_value(x) else base)
-                numerical.append(num)
+        analytical, cotangents = _analytical(fn, inputs, rng)
+        numerical = _numerical(fn, inputs, cotangents, eps)
     finally:
-        for x, grad, data in zip(inputs, saved_grads, saved_data):
+        for x, (grad, data) in zip(inputs, saved):
             x.grad = grad
             x.data = data
-
-    failures: list[GradcheckFailure] = []
-    max_abs = max_rel = 0.0
-    for i, (x, a, n) in enumerate(zip(inputs, analytical, numerical)):
-        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-            abs_err = np.abs(a - n)
-            rel_err = abs_err / np.maximum(np.abs(n), np.finfo(np.float64).tiny)
-        both_nan = np.isnan(a) & np.isnan(n)
-        same_inf = np.isinf(a) & (a == n)
-        bad = ~(both_nan | same_inf | (abs_err <= atol + rtol * np.abs(n)))
-        finite = np.isfinite(abs_err)
-        if finite.any():
-            max_abs = max(max_abs, float(abs_err[finite].max()))
-            max_rel = max(max_rel, float(rel_err[finite].max()))
-        for index in np.ndindex(bad.shape):
-            if not bad[index]:
-                continue
-            failures.append(
-                GradcheckFailure(
-                    input_index=i,
-                    label=getattr(x, "label", ""),
-                    element=index,
-                    analytical=float(a[index]),
-                    numerical=float(n[index]),
-                    abs_error=float(abs_err[index]),
-                    rel_error=float(rel_err[index]),
-                )
-            )
-    result = GradcheckResult(
-        passed=not failures,
-        failures=failures,
-        analytical=analytical,
-        numerical=numerical,
-        max_abs_error=max_abs,
-        max_rel_error=max_rel,
-    )
-    if failures and raise_exception:
+    result = _compare(inputs, analytical, numerical, atol, rtol)
+    if result.failures and raise_exception:
         total = sum(a.size for a in analytical)
         raise GradcheckError(
-            f"gradcheck: backprop disagrees with finite differences in {len(failures)} of "
-            f"{total} element(s) (atol={atol:g}, rtol={rtol:g}, eps={eps:g}); first: "
-            f"{failures[0].describe()}"
+            f"gradcheck: backprop disagrees with finite differences in {len(result.failures)} "
+            f"of {total} element(s) (atol={atol:g}, rtol={rtol:g}, eps={eps:g}); first: "
+            f"{result.failures[0].describe()}"
         )
     return result
 

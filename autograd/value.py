@@ -137,7 +137,7 @@ class Value:
     def _vjp(self, grad: float) -> tuple[Any, ...]:
         """Each operand's contribution ``∂self/∂operand · grad`` (``None``: no gradient)."""
         local = self._local
-        if local is not None:
+        if local is not None and len(local) == len(self._prev):
             return tuple([d * grad for d in local])
         op = self._op
         if type(op) is Op:
@@ -193,7 +193,7 @@ class Value:
             g.backward()                         # x.grad == 18.0 = d²(x³)/dx²
         """
         if create_graph:
-            backward((self,), (Value(grad),), create_graph=True)
+            backward((self,), (Value(grad),), create_graph=True)  # warns: see _core.backward
         else:
             backward((self,), (_as_float(grad),))
 
@@ -257,7 +257,7 @@ class Value:
     def local_grads(self) -> tuple[float, ...]:
         """Local derivatives ``∂self/∂operand`` at the current values, aligned with ``parents``."""
         local = self._local
-        if local is not None:
+        if local is not None and len(local) == len(self._prev):
             return local
         if type(self._op) is Op:
             inputs, params = _inputs_params(self)
@@ -444,16 +444,18 @@ def _prune(lines: list[str], uses: str) -> list[str]:
 
 
 def _local_expression(parts: list[tuple[str, str | None]]) -> str:
-    """What ``node._local`` is set to: the derivatives, or ``None`` where one is masked.
+    """What ``node._local`` is set to: the derivatives, ``()`` or ``None`` where one is masked.
 
-    ``None`` sends the core to ``_vjp``, which gives a masked operand an exact 0.0
-    (selected: an infinite upstream gradient stays 0 there).
+    A masked derivative is an exact zero (selected: an infinite upstream
+    gradient stays 0). One operand: ``()``, so the fast path adds nothing, which
+    for a Value is exactly adding 0.0; ``_vjp`` (the trace path) reports the
+    0.0. Two operands: ``None``, and the core asks ``_vjp``.
     """
     if len(parts) == 1:
         ((src, cond),) = parts
         if not src:
-            return "None"
-        return f"({src},)" if cond is None else f"({src},) if {cond} else None"
+            return "()"
+        return f"({src},)" if cond is None else f"({src},) if {cond} else ()"
     if any(not src for src, _ in parts):
         return "None"
     conds = [c for _, c in parts if c is not None]

@@ -131,6 +131,14 @@ class Sym:
     __hash__ = None  # type: ignore[assignment]
 
 
+# Kernels short enough to write inline (a call costs more than the arithmetic); each is
+# the same function as its FLOAT kernel, nan-propagating like np.maximum/np.minimum.
+_INLINE = {
+    "maximum": "{0} if {0} >= {1} or {0} != {0} else {1}",
+    "minimum": "{0} if {0} <= {1} or {0} != {0} else {1}",
+}
+
+
 class _SymMasked(Masked):
     """``m.masked`` on symbols: kept apart so the generator can select instead of multiply."""
 
@@ -167,7 +175,10 @@ class Tracer:
             def call(*args: Any) -> Any:
                 if not any(isinstance(a, Sym) for a in args):
                     return FLOAT_KERNELS[name](*args)  # constants fold
-                return tracer.emit(f"_k_{name}({', '.join(_literal(a) for a in args)})")
+                operands = [_literal(a) for a in args]
+                if name in _INLINE:
+                    return tracer.emit(_INLINE[name].format(*operands))
+                return tracer.emit(f"_k_{name}({', '.join(operands)})")
 
             return call
 
