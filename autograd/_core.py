@@ -70,10 +70,12 @@ class Node(Protocol):
     _prev: tuple[Any, ...]
     _requires_grad: bool
 
-    _local: tuple[float, ...] | None
+    _local: Any  # a tuple of numbers, or None
     grad: Any
 
     def _vjp(self, grad: Any) -> tuple[Any, ...]: ...
+
+    def _vjp_graph(self, grad: Any) -> tuple[Any, ...]: ...
 
 
 # --------------------------------------------------------------------------
@@ -204,13 +206,12 @@ def topological_order(roots: Node | Iterable[Node]) -> list[Node]:
     fine); each node appears once however often it is reused. Constants
     (``_requires_grad`` false) are left out.
     """
-    if hasattr(roots, "_prev"):
-        roots = (roots,)
+    items: Iterable[Node] = (roots,) if hasattr(roots, "_prev") else roots  # type: ignore[assignment]
     order: list[Node] = []
     visited: set[int] = set()
     add_visited = visited.add
     append = order.append
-    for root in roots:
+    for root in items:
         if id(root) in visited or not root._requires_grad:
             continue
         add_visited(id(root))

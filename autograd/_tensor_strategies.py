@@ -119,7 +119,7 @@ def matmul_shapes(
         max_dims=max_batch_dims,
         min_side=min_side,
         max_side=max_side,
-    ).map(lambda b: b.input_shapes)
+    ).map(lambda b: (b.input_shapes[0], b.input_shapes[1]))
 
 
 def axes_for(

@@ -23,6 +23,7 @@ import threading
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -148,7 +149,7 @@ def _install() -> None:
         _check_forward(node)
         return node
 
-    tensor_module._node = checked_node
+    tensor_module._node = checked_node  # type: ignore[assignment]
     _restore.append(lambda: setattr(tensor_module, "_node", plain_node))
 
     for op in REGISTRY.values():
@@ -163,7 +164,7 @@ def _install() -> None:
                 return out
 
             setattr(Value, name, checked)
-            _restore.append(lambda name=name, method=method: setattr(Value, name, method))
+            _restore.append(partial(setattr, Value, name, method))
     _core._anomaly_hook[0] = _check_backward
     _restore.append(lambda: _core._anomaly_hook.__setitem__(0, None))
 

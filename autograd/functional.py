@@ -86,7 +86,10 @@ def _as_index(n: Any) -> int:
 
 def _normalize_argnums(argnums: int | Sequence[int], nargs: int) -> tuple[tuple[int, ...], bool]:
     single = not isinstance(argnums, Sequence | np.ndarray)
-    nums = (_as_index(argnums),) if single else tuple(_as_index(n) for n in argnums)
+    if single:
+        nums: tuple[int, ...] = (_as_index(argnums),)
+    else:
+        nums = tuple(_as_index(n) for n in argnums)  # type: ignore[union-attr]
     if not nums:
         raise ValueError("argnums must name at least one argument")
     if nargs == 0:

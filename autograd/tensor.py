@@ -141,7 +141,9 @@ def apply(op: Op, inputs: Sequence[Any], params: tuple = ()) -> Tensor:
     """
     like = next(a for a in inputs if isinstance(a, Tensor))
     dtype = like._data.dtype
-    datas, args, prev = [], [], []
+    datas: list[Any] = []
+    args: list[Any] = []
+    prev: list[Tensor] = []
     for a in inputs:
         if isinstance(a, Tensor):
             datas.append(a._data)
@@ -428,9 +430,9 @@ class Tensor:
                     f"shape {data.shape}; they must be equal"
                 )
         if create_graph:
-            backward((self,), (_plain(seed),), create_graph=True)
+            backward((self,), (_plain(seed),), create_graph=True)  # type: ignore[arg-type]
         else:
-            backward((self,), (seed,))
+            backward((self,), (seed,))  # type: ignore[arg-type]
 
     # -- attributes -------------------------------------------------------------
 

@@ -106,6 +106,8 @@ class Value:
     """
 
     __slots__ = ("_ctx", "_local", "_op", "_prev", "_scope", "data", "grad", "label")
+    _ctx: Any  # None, the constants and parameters (op nodes) or a hand-written _backward
+    _local: Any  # the local derivatives (floats), () where masked, or None: ask _vjp
     __array_ufunc__ = None  # numpy defers to Value's reflected operators
     _requires_grad = True
 
@@ -355,7 +357,7 @@ def _inputs_params(node: Value) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
     ctx = node._ctx
     if ctx is None:
         return node._prev, ()
-    n = len(node._op.inputs)
+    n = len(node._op.inputs)  # type: ignore[attr-defined]  # an Op when _ctx is set
     return ctx[:n], ctx[n:]
 
 
@@ -404,10 +406,10 @@ def _trace(op: Op, kinds: str) -> tuple[list[str], str, list[str], list[Any]]:
     namespace = tracer.namespace(_resolve_inline)
     xs = [tracer.sym(f"x{i}") for i in range(len(kinds))]
     ps = [tracer.sym(f"p{j}") for j in range(len(op.params))]
-    out = op._forward(namespace, xs, ps)
+    out = op._forward(namespace, tuple(xs), tuple(ps))
     forward_lines, out_src = list(tracer.lines), _codegen._literal(out)
     tracer.lines, tracer.prefix = [], "d"
-    ds = op._derivative(namespace, xs, out, ps)
+    ds = op._derivative(namespace, tuple(xs), out, tuple(ps))
     return forward_lines, out_src, list(tracer.lines), list(ds)
 
 

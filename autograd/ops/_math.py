@@ -80,6 +80,9 @@ class Namespace:
         self._name = name
         self._resolve = resolve
 
+    def __setattr__(self, attr: str, value: Any) -> None:
+        object.__setattr__(self, attr, value)
+
     def __getattr__(self, attr: str) -> Any:
         if attr.startswith("__") or self._resolve is None:
             raise AttributeError(attr)
@@ -234,7 +237,7 @@ def keep_shape(shape: tuple[int, ...], axes: tuple[int, ...]) -> tuple[int, ...]
 
 def _sum(x: np.ndarray, axes: tuple[int, ...], keepdims: bool) -> np.ndarray:
     with np.errstate(invalid="ignore", over="ignore"):  # inf + -inf = nan, silently
-        return np.add.reduce(x, axes, keepdims=keepdims)
+        return np.add.reduce(x, axes, keepdims=keepdims)  # type: ignore[call-overload]
 
 
 def _unreduce(g: np.ndarray, shape: tuple[int, ...], axes: tuple[int, ...]) -> np.ndarray:
@@ -248,11 +251,11 @@ def _unreduce(g: np.ndarray, shape: tuple[int, ...], axes: tuple[int, ...]) -> n
 
 
 def _amax(x: np.ndarray, axes: tuple[int, ...], keepdims: bool) -> np.ndarray:
-    return np.maximum.reduce(x, axes, keepdims=keepdims)
+    return np.maximum.reduce(x, axes, keepdims=keepdims)  # type: ignore[call-overload]
 
 
 def _amin(x: np.ndarray, axes: tuple[int, ...], keepdims: bool) -> np.ndarray:
-    return np.minimum.reduce(x, axes, keepdims=keepdims)
+    return np.minimum.reduce(x, axes, keepdims=keepdims)  # type: ignore[call-overload]
 
 
 def _scatter(g: np.ndarray, shape: tuple[int, ...], index: Any, accumulate: bool) -> np.ndarray:

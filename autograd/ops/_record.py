@@ -102,6 +102,14 @@ class Op(str):
     activation: bool
     doc: str
     checks: OpChecks
+    # Compiled adapters (see _adapter) and, for Value ops, the compiled methods (autograd.value)
+    _forward: Callable[[Any, tuple[Any, ...], tuple[Any, ...]], Any]
+    _derivative: Callable[[Any, Any, Any, tuple[Any, ...]], tuple[Any, ...]]
+    _vjp: Callable[..., tuple[Any, ...]]
+    _value_call: Callable[..., Any]
+    _value_locals: Callable[..., tuple[Any, ...]]
+    _value_methods: dict[str, Callable[..., Any]]
+    _value_source: str | None
 
     def __new__(cls, label: str, **fields: Any) -> Op:
         self = str.__new__(cls, label)
@@ -137,7 +145,9 @@ class Op(str):
 
     # -- calling ---------------------------------------------------------------
 
-    def split(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[tuple, tuple]:
+    def split(  # type: ignore[override]  # an Op is a str only for its label
+        self, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
         """``(inputs, params)`` from a call's arguments, with the op's defaults filled in."""
         if self.variadic:
             inputs, rest = tuple(args), ()
@@ -152,7 +162,7 @@ class Op(str):
                 f"{self.name}() takes {len(self.params)} parameter(s) "
                 f"({', '.join(self.params) or 'none'}), got {len(rest)} extra argument(s)"
             )
-        values = dict(zip(self.params, rest))
+        values: dict[str, Any] = dict(zip(self.params, rest))
         for key, value in kwargs.items():
             if key not in self.params:
                 raise TypeError(
@@ -445,18 +455,17 @@ def define_op(
         doc=doc or (getattr(forward, "__doc__", None) or ""),
         checks=checks or OpChecks(),
     )
-    bind = dict(inputs=inputs, variadic=variadic, params=params)
-    op._forward = _adapter(forward, "forward", name, **bind, head=("m", "I", "P"), extra={})
+    def compile_rule(rule: Rule, what: str, head: tuple[str, ...], extra: dict[str, str]) -> Any:
+        return _adapter(rule, what, name, inputs, variadic, params, head=head, extra=extra)
+
+    op._forward = compile_rule(forward, "forward", ("m", "I", "P"), {})
     if derivative is not None:
-        d = _adapter(
-            derivative, "derivative", name, **bind, head=("m", "I", "O", "P"), extra={"out": "O"}
-        )
+        d = compile_rule(derivative, "derivative", ("m", "I", "O", "P"), {"out": "O"})
         op._derivative = (lambda m, I, O, P: (d(m, I, O, P),)) if len(inputs) == 1 else d
     else:
         assert vjp is not None
-        op._vjp = _adapter(
-            vjp, "vjp", name, **bind, head=("m", "g", "I", "O", "P", "W"),
-            extra={"out": "O", "wants": "W"},
+        op._vjp = compile_rule(
+            vjp, "vjp", ("m", "g", "I", "O", "P", "W"), {"out": "O", "wants": "W"}
         )
     for hook in _ENGINE_HOOKS:
         hook(op)
