@@ -430,9 +430,9 @@ class Tensor:
                     f"shape {data.shape}; they must be equal"
                 )
         if create_graph:
-            backward((self,), (_plain(seed),), create_graph=True)  # type: ignore[arg-type]
+            backward((self,), (_plain(seed),), create_graph=True)
         else:
-            backward((self,), (seed,))  # type: ignore[arg-type]
+            backward((self,), (seed,))
 
     # -- attributes -------------------------------------------------------------
 
