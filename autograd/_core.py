@@ -49,6 +49,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from ._backend import native
+
 __all__ = [
     "UNREACHED",
     "Node",
@@ -89,7 +91,8 @@ class _State(threading.local):
         self.scope: tuple[str, ...] = ()
 
 
-_state = _State()
+# The native extension keeps the same two attributes in C thread-locals, where its ops read them.
+_state: Any = _State() if native is None else native.thread_state
 
 
 def is_grad_enabled() -> bool:
@@ -360,6 +363,10 @@ def _run(
     # Rules compute IEEE results (1/0 = inf, 0·inf = nan) without numpy warnings, as
     # PyTorch does; nan and inf are for anomaly detection to report, not for stderr.
     with _PASS_LOCK, gc_paused(), np.errstate(all="ignore"):
+        if _native_pass is not None and trace is None and not create_graph and inputs is None:
+            # The same collect / walk / accumulate / restore, in C (autograd/_native.c).
+            _native_pass(tuple(roots), tuple(grads))
+            return None
         saved: list[tuple[Node, Any]] = []
         try:
             order = _collect(roots, saved)
@@ -386,6 +393,9 @@ def _run(
                 node.grad = old
             raise
     return None
+
+
+_native_pass = None if native is None else native.backward_pass
 
 
 def _accumulate(node: Node, old: Any, new: Any) -> Any:

@@ -9,6 +9,13 @@ aligned with ``_prev``; backward multiplies them by the upstream gradient.
 No closure is stored, so a graph holds no reference cycles and is freed by
 reference counting as soon as nothing refers to its output.
 
+A node's storage (``data``, ``grad``, ``label`` and the graph fields) is a
+base class: :class:`_ValueStorage` here in Python, or, when the native
+extension is built (see :mod:`autograd._backend`), its C twin
+``autograd._native.ValueNode``, which also carries the ops compiled to C from
+the same records (:mod:`autograd._cgen`) and which the cyclic garbage
+collector need not track.
+
 Conventions at non-differentiable points follow PyTorch (pinned by tests):
 ``relu'(0) = 0``, ``|x|'(0) = 0``, ``leaky_relu'(0) = negative_slope``,
 ``sign' = 0``, ``d/dx x**0 = 0``, ``d/dy x**y = 0`` where ``x == 0`` and
@@ -20,21 +27,23 @@ function's domain the result is ``nan`` and at its edge the limit
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import numbers
 import re
+import warnings
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ._core import UNREACHED, _state, backward
+from ._backend import native
+from ._core import UNREACHED, _accumulate, _state, backward
 from .ops import _codegen
 from .ops._math import FLOAT, NODE, Masked
 from .ops._record import _ENGINE_HOOKS, REGISTRY, Op
 
 __all__ = ["Value", "value_source"]
-
-_new = object.__new__
 
 
 def _as_float(x: Any) -> float:
@@ -68,7 +77,51 @@ def _other_data(x: Any) -> Any:
     return NotImplemented
 
 
-class Value:
+class _ValueStorage:
+    """A Value node's storage, in Python: the reference the native ``ValueNode`` mirrors.
+
+    ``data`` (a float), ``grad``, ``label`` and the graph fields the core and
+    the compiled ops read: ``_prev`` (the parents), ``_op`` (the Op record, a
+    ``str`` equal to its label), ``_local`` (the local derivatives, ``()``
+    where masked, or ``None``: ask ``_vjp``), ``_ctx`` (``None``, the operands
+    and parameters, or a hand-written ``_backward``) and ``_scope``.
+    """
+
+    __slots__ = ("_ctx", "_local", "_op", "_prev", "_scope", "data", "grad", "label")
+    _ctx: Any  # None, the constants and parameters (op nodes) or a hand-written _backward
+    _local: Any  # the local derivatives (floats), () where masked, or None: ask _vjp
+
+    def __init__(
+        self,
+        data: Any,
+        _children: tuple[Value, ...] = (),
+        _op: str = "",
+        label: str = "",
+    ) -> None:
+        self.data = _as_float(data)
+        self.grad = 0.0
+        self.label = str(label)
+        # micrograd's signature: children and an op name. Such a hand-built node
+        # passes gradient only through a ``_backward`` the caller assigns.
+        self._prev = tuple(_children)
+        for child in self._prev:
+            if not isinstance(child, Value):
+                raise TypeError(
+                    f"Value's children must be Values, got {type(child).__name__} {child!r:.40}"
+                )
+        self._op = str(_op)
+        self._local = None if self._prev else ()
+        self._ctx = None
+        self._scope = _state.scope
+
+
+if TYPE_CHECKING:
+    _Storage = _ValueStorage
+else:
+    _Storage = _ValueStorage if native is None else native.ValueNode
+
+
+class Value(_Storage):
     """A scalar that records the operations applied to it.
 
     ``Value(data, label="")`` holds ``data`` (a float) and ``grad`` (a float,
@@ -105,34 +158,9 @@ class Value:
     with first and second derivatives and no cycle.
     """
 
-    __slots__ = ("_ctx", "_local", "_op", "_prev", "_scope", "data", "grad", "label")
-    _ctx: Any  # None, the constants and parameters (op nodes) or a hand-written _backward
-    _local: Any  # the local derivatives (floats), () where masked, or None: ask _vjp
+    __slots__ = ()  # the storage is the base class's
     __array_ufunc__ = None  # numpy defers to Value's reflected operators
     _requires_grad = True
-
-    def __init__(
-        self,
-        data: Any,
-        _children: tuple[Value, ...] = (),
-        _op: str = "",
-        label: str = "",
-    ) -> None:
-        self.data = _as_float(data)
-        self.grad = 0.0
-        self.label = str(label)
-        # micrograd's signature: children and an op name. Such a hand-built node
-        # passes gradient only through a ``_backward`` the caller assigns.
-        self._prev = tuple(_children)
-        for child in self._prev:
-            if not isinstance(child, Value):
-                raise TypeError(
-                    f"Value's children must be Values, got {type(child).__name__} {child!r:.40}"
-                )
-        self._op = str(_op)
-        self._local = None if self._prev else ()
-        self._ctx = None
-        self._scope = _state.scope
 
     # -- the node protocol --------------------------------------------------
 
@@ -348,6 +376,9 @@ class Value:
         def tan(self) -> Value: ...
 
 
+_new = Value.__new__  # object.__new__, or the extension's allocator (an untracked node)
+
+
 def _no_step() -> None:
     """A leaf's ``_backward``: nothing to propagate (micrograd's ``lambda: None``)."""
 
@@ -400,14 +431,16 @@ def _handwritten_vjp(node: Value, grad: float) -> tuple[Any, ...]:
 #             node._prev = (a0,); node._op = _OP; node._local = (d1,); ...
 
 
-def _trace(op: Op, kinds: str) -> tuple[list[str], str, list[str], list[Any]]:
+def _trace(
+    op: Op, kinds: str, dialect: _codegen.Dialect = _codegen.PYTHON, tracer: Any = None
+) -> tuple[list[str], str, list[str], list[Any]]:
     """Trace ``op`` on inputs ``x0, x1`` and params ``p0, ..``: forward lines, out, derivative."""
-    tracer = _codegen.Tracer("t")
+    tracer = tracer or _codegen.Tracer("t", dialect)
     namespace = tracer.namespace(_resolve_inline)
     xs = [tracer.sym(f"x{i}") for i in range(len(kinds))]
     ps = [tracer.sym(f"p{j}") for j in range(len(op.params))]
     out = op._forward(namespace, tuple(xs), tuple(ps))
-    forward_lines, out_src = list(tracer.lines), _codegen._literal(out)
+    forward_lines, out_src = list(tracer.lines), _codegen._literal(out, dialect)
     tracer.lines, tracer.prefix = [], "d"
     ds = op._derivative(namespace, tuple(xs), out, tuple(ps))
     return forward_lines, out_src, list(tracer.lines), list(ds)
@@ -421,13 +454,15 @@ def _resolve_inline(namespace: Any, name: str) -> Any:
     return op.evaluator(namespace)
 
 
-def _local_parts(d: Any) -> tuple[str, str | None]:
+def _local_parts(
+    d: Any, dialect: _codegen.Dialect = _codegen.PYTHON
+) -> tuple[str, str | None]:
     """``(derivative source, condition source or None)``; ``("", None)`` for no gradient."""
     if d is None:
         return "", None
     if _codegen.is_masked(d):
-        return _codegen._literal(d.d), _codegen._literal(d.condition)
-    return _codegen._literal(d), None
+        return _codegen._literal(d.d, dialect), _codegen._literal(d.condition, dialect)
+    return _codegen._literal(d, dialect), None
 
 
 _NAME = re.compile(r"\b[td]\d+\b")
@@ -640,10 +675,17 @@ def _use_generic(op: Op) -> None:
 
 
 def _install(op: Op) -> None:
-    """Compile a new op for Value and attach its methods (``tanh``, ``__add__``/``__radd__``)."""
+    """Compile a new op for Value and attach its methods (``tanh``, ``__add__``/``__radd__``).
+
+    With the native extension, an op it was built with (same fingerprint) runs
+    in C: the Python methods are compiled all the same (``_value_locals``, the
+    slow paths, :func:`value_source`) but not attached.
+    """
     if "value" not in op.engines:
         return
     _compile_value_op(op)
+    if native is not None and _bind_native(op):
+        return
     for name, fn in op._value_methods.items():
         setattr(Value, name, fn)
 
@@ -653,7 +695,62 @@ def apply(op: Op, inputs: tuple[Any, ...], params: tuple[Any, ...]) -> Any:
     return op._value_call(*inputs, *params)
 
 
+# ----------------------------------------------------------------------------
+# The native ops (autograd/_native.c, generated by autograd/_cgen.py)
+# ----------------------------------------------------------------------------
+
+NATIVE_GENERATOR_VERSION = "1"  # bump when autograd/_cgen.py writes other C for the same op
+_NATIVE_SPECS: dict[str, tuple[str, str]] = {} if native is None else native.native_ops()
+_native_stale: list[str] = []
+
+
+def native_fingerprint(op: Op) -> str:
+    """A hash of what ``op`` compiles to: a native op is used only while its fingerprint matches.
+
+    So a build made for other rules (an op changed, the extension not rebuilt)
+    never computes an old formula: that op runs in Python instead.
+    """
+    text = f"{NATIVE_GENERATOR_VERSION}\n{op.name}\n{op.method}\n{op.params}\n{value_source(op)}"
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _bind_native(op: Op) -> bool:
+    """Use the C implementation of ``op`` if this build has it, for these very rules."""
+    assert native is not None
+    spec = _NATIVE_SPECS.get(op.name)
+    if spec is None or spec[0] != op.method:
+        return False
+    if spec[1] != native_fingerprint(op):
+        native.bind_op(op.name, None)
+        _native_stale.append(op.name)
+        return False
+    native.bind_op(op.name, op)
+    for name in op._value_methods:
+        if name in vars(Value):  # uncover the C method a Python one replaced earlier
+            delattr(Value, name)
+    op._value_call = functools.partial(native.call_op, op.name)
+    op._value_methods = {name: getattr(Value, name) for name in op._value_methods}
+    return True
+
+
+if native is not None:
+    native.register(
+        value_type=Value,
+        unreached=UNREACHED,
+        as_float=_as_float,
+        as_param=_as_param,
+        accumulate=_accumulate,
+    )
+
 for _op in list(REGISTRY.values()):
     _install(_op)
 _ENGINE_HOOKS.append(_install)
-Value.__abs__ = Value.abs  # type: ignore[method-assign]
+if native is None or "abs" not in _NATIVE_SPECS or "abs" in _native_stale:
+    Value.__abs__ = Value.abs  # type: ignore[method-assign]  # (else: the C type's abs slot)
+if _native_stale:
+    warnings.warn(
+        "autograd: the C extension was built for other rules of the ops "
+        f"{', '.join(_native_stale)} (rebuild it with pip install -e .); they run in Python",
+        RuntimeWarning,
+        stacklevel=2,
+    )

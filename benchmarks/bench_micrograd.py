@@ -5,13 +5,17 @@ Workloads (ANCHORS.md):
 * micrograd's demo: two moons (100 points, noise 0.1, seed 1), MLP(2, [16, 16, 1])
   with micrograd's init (``random.seed(1337)``: both libraries draw the same
   weights), hinge loss ``mean(relu(1 − y·score)) + 1e-4·Σp²``, SGD with
-  ``lr = 1.0 − 0.9·k/100``. Both engines run the same steps from the same
-  weights, so their losses must agree step for step.
+  ``lr = 1.0 − 0.9·k/100``. The step is micrograd's demo code as written, only
+  the imports differ (no ``gc_paused``). Four runs, interleaved step by step so
+  that background load hits all of them alike: each engine as users run it
+  (the cyclic garbage collector on) and with the collector disabled in both
+  (the engines' own cost). All four start from the same weights, so their
+  losses must agree step for step.
 * a deep chain ``y = y * 1.0000001 + 0`` of N links: build and backward time.
 * bytes per graph node (tracemalloc) for the demo graph and the chain.
 
 Run: ``python benchmarks/bench_micrograd.py`` (``--micrograd-steps 100`` for the
-full micrograd run: about 3 minutes).
+full micrograd run: several minutes).
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import autograd
+import autograd._backend
 import nn.scalar
 
 
@@ -49,41 +54,90 @@ def demo_loss(Value, model, X, y):
     return total, accuracy
 
 
-def run_demo_losses(engine: str, steps: int, pause_gc: bool):
-    """Train ``steps`` steps; return per-step seconds, losses and accuracies."""
-    times, accs = [], []
-    if engine == "micrograd":
-        from micrograd.engine import Value
-        from micrograd.nn import MLP
-    else:
-        Value, MLP = autograd.Value, nn.scalar.MLP
-    X, y = load_moons()
-    random.seed(1337)
-    model = MLP(2, [16, 16, 1])
-    losses = []
-    for k in range(steps):
-        start = time.perf_counter()
-        ctx = autograd.gc_paused() if pause_gc else _NoPause()
-        with ctx:
-            total, acc = demo_loss(Value, model, X, y)
-            model.zero_grad()
+class DemoRun:
+    """One engine training micrograd's demo, a step at a time (micrograd's code as written)."""
+
+    def __init__(self, engine: str, collector: bool, X, y) -> None:
+        if engine == "micrograd":
+            from micrograd.engine import Value
+            from micrograd.nn import MLP
+        else:
+            Value, MLP = autograd.Value, nn.scalar.MLP
+        self.engine, self.collector, self.X, self.y = engine, collector, X, y
+        self.Value = Value
+        random.seed(1337)
+        self.model = MLP(2, [16, 16, 1])
+        self.k = 0
+        self.times: list[float] = []
+        self.losses: list[float] = []
+        self.accuracies: list[float] = []
+
+    @property
+    def name(self) -> str:
+        collector = "collector on (as users run it)" if self.collector else "collector off"
+        return f"{self.engine}, {collector}"
+
+    def step(self) -> None:
+        was_enabled = gc.isenabled()
+        if not self.collector:
+            gc.disable()
+        try:
+            start = time.perf_counter()
+            total, acc = demo_loss(self.Value, self.model, self.X, self.y)
+            self.model.zero_grad()
             total.backward()
-            lr = 1.0 - 0.9 * k / 100
-            for p in model.parameters():
+            lr = 1.0 - 0.9 * self.k / 100
+            for p in self.model.parameters():
                 p.data -= lr * p.grad
-            losses.append(total.data)
+            loss = total.data
             del total
-        times.append(time.perf_counter() - start)
-        accs.append(acc)
-    return times, losses, accs
+            self.times.append(time.perf_counter() - start)
+        finally:
+            if was_enabled:
+                gc.enable()
+        self.losses.append(loss)
+        self.accuracies.append(acc)
+        self.k += 1
 
 
-class _NoPause:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
+def compare_demo(steps: int, micrograd_steps: int, have_micrograd: bool) -> None:
+    X, y = load_moons()
+    runs = [DemoRun("chainrule", True, X, y), DemoRun("chainrule", False, X, y)]
+    if have_micrograd:
+        runs += [DemoRun("micrograd", True, X, y), DemoRun("micrograd", False, X, y)]
+    rounds = min(steps, micrograd_steps) if have_micrograd else steps
+    for _ in range(rounds):  # interleaved: one step of each run in turn
+        for run in runs:
+            run.step()
+    for _ in range(rounds, steps):  # chainrule alone to the end of training
+        runs[0].step()
+    print(f"{'engine':46s} {'s/step (median)':>16s}")
+    for run in runs:
+        print(f"{run.name:46s} {statistics.median(run.times[:rounds]):16.4f}")
+    if have_micrograd:
+        cr_on, cr_off, mg_on, mg_off = (statistics.median(r.times[:rounds]) for r in runs)
+        print(
+            f"chainrule vs micrograd, as users run them: {mg_on / cr_on:.1f}x faster; "
+            f"collector off in both: {mg_off / cr_off:.1f}x faster "
+            f"(medians of {rounds} interleaved steps)"
+        )
+        reference = runs[2].losses
+        same = all(
+            abs(a - b) <= 1e-9 * max(1.0, abs(b))
+            for run in runs
+            for a, b in zip(run.losses, reference)
+        )
+        print(
+            f"losses identical across the four runs over the {rounds} steps all ran: {same} "
+            f"(micrograd step {rounds - 1}: {reference[rounds - 1]:.9f}, chainrule: "
+            f"{runs[0].losses[rounds - 1]:.9f})"
+        )
+    first = runs[0]
+    print(
+        f"chainrule after {steps} steps: loss {first.losses[-1]:.6f}, accuracy "
+        f"{first.accuracies[-1]:.0%} (step 0: loss {first.losses[0]:.6f}, accuracy "
+        f"{first.accuracies[0]:.0%})"
+    )
 
 
 def chain(Value, n: int):
@@ -127,6 +181,7 @@ def main() -> None:
     parser.add_argument("--chain", type=int, nargs="*", default=[10_000, 100_000, 1_000_000])
     args = parser.parse_args()
 
+    print(f"chainrule engine: {autograd._backend.ENGINE} ({autograd._backend.REASON})")
     print("== micrograd demo: two moons, MLP(2,[16,16,1]), hinge + L2, SGD ==")
     have_micrograd = True
     try:
@@ -134,38 +189,12 @@ def main() -> None:
     except ImportError:
         have_micrograd = False
         print("micrograd not installed (pip install micrograd==0.1.0): its column is skipped")
-
-    cr_t, cr_loss, cr_acc = run_demo_losses("chainrule", args.steps, pause_gc=True)
-    cr_gc_t, _cr_gc_loss, _ = run_demo_losses("chainrule", min(args.steps, 20), pause_gc=False)
-    rows = [
-        ("chainrule, step in gc_paused()", statistics.median(cr_t)),
-        ("chainrule, collector on", statistics.median(cr_gc_t)),
-    ]
-    if have_micrograd:
-        mg_t, mg_loss, _mg_acc = run_demo_losses("micrograd", args.micrograd_steps, pause_gc=False)
-        rows.append(("micrograd 0.1.0 (as users run it)", statistics.median(mg_t)))
-        same = all(abs(a - b) <= 1e-9 * max(1.0, abs(b)) for a, b in zip(cr_loss, mg_loss))
-    mg_med = rows[-1][1] if have_micrograd else None
-    print(f"{'engine':38s} {'s/step (median)':>16s} {'speed-up vs micrograd':>22s}")
-    for name, med in rows:
-        ratio = f"{mg_med / med:21.1f}x" if mg_med else "n/a"
-        print(f"{name:38s} {med:16.4f} {ratio:>22s}")
-    print(
-        f"chainrule after {args.steps} steps: loss {cr_loss[-1]:.6f}, "
-        f"accuracy {cr_acc[-1]:.0%} (step 0: loss {cr_loss[0]:.6f}, accuracy {cr_acc[0]:.0%})"
-    )
-    if have_micrograd:
-        n = len(mg_loss)
-        print(
-            f"losses identical to micrograd's over the {n} steps both ran: {same} "
-            f"(micrograd step {n - 1}: {mg_loss[-1]:.9f}, chainrule: {cr_loss[n - 1]:.9f})"
-        )
+    compare_demo(args.steps, args.micrograd_steps, have_micrograd)
 
     print("\n== deep chain y = y*1.0000001 + 0 (2 nodes per link) ==")
     print(f"{'N':>10s} {'build s':>9s} {'backward s':>11s} {'us/link':>8s}")
     for n in args.chain:
-        with autograd.gc_paused():
-            build, back, _grad = chain(autograd.Value, n)
+        build, back, _grad = chain(autograd.Value, n)
         print(f"{n:10d} {build:9.3f} {back:11.3f} {1e6 * (build + back) / n:8.2f}")
     if have_micrograd:
         from micrograd.engine import Value as MicrogradValue

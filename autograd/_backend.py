@@ -1,0 +1,43 @@
+"""Which engine runs: the native extension (``autograd._native``) or the pure-Python reference.
+
+``pip install -e .`` compiles the extension where a C compiler exists; the
+engine then uses it for Value node storage, the Value ops and the backward
+walk. Where it is missing, or with ``CHAINRULE_NO_EXTENSION=1`` in the
+environment when ``autograd`` is first imported, everything runs in Python:
+the readable reference, with the same results bit for bit. ``python -m
+autograd`` says which one is active.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from types import ModuleType
+
+__all__ = ["DISABLE_VARIABLE", "ENGINE", "REASON", "native"]
+
+DISABLE_VARIABLE = "CHAINRULE_NO_EXTENSION"
+ABI_VERSION = 1  # must equal ABI_VERSION in autograd/_native.c
+
+
+def _load() -> tuple[ModuleType | None, str]:
+    setting = os.environ.get(DISABLE_VARIABLE, "")
+    if setting not in ("", "0"):
+        return None, f"{DISABLE_VARIABLE}={setting} is set"
+    try:
+        from . import _native  # type: ignore[attr-defined]
+    except ImportError as error:
+        return None, f"the C extension is not built ({error}); pip install -e . builds it"
+    if getattr(_native, "ABI_VERSION", None) != ABI_VERSION:
+        warnings.warn(
+            "autograd: the built C extension does not match this source tree (rebuild it with "
+            "pip install -e .); using the pure-Python engine",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+        return None, "the C extension is out of date"
+    return _native, "autograd._native is built and enabled"
+
+
+native, REASON = _load()
+ENGINE = "native" if native is not None else "python"

@@ -1,0 +1,34 @@
+"""Build the optional native core (``autograd._native``); everything else is in pyproject.toml.
+
+The extension is *optional*: where no C compiler exists (or the build fails)
+setuptools prints a warning and installs the pure-Python engine, which is the
+readable reference and gives the same results bit for bit. At run time
+``CHAINRULE_NO_EXTENSION=1`` selects the pure-Python engine even when the
+extension is built; ``python -m autograd`` says which one is active.
+"""
+
+from setuptools import Extension, setup
+from setuptools.command.build_ext import build_ext
+
+
+class BuildExt(build_ext):
+    """Compile with no fused multiply-add contraction: IEEE results equal to Python's floats."""
+
+    def build_extensions(self) -> None:
+        if self.compiler.compiler_type == "unix":
+            for ext in self.extensions:
+                ext.extra_compile_args = [*ext.extra_compile_args, "-ffp-contract=off"]
+        super().build_extensions()
+
+
+setup(
+    ext_modules=[
+        Extension(
+            "autograd._native",
+            sources=["autograd/_native.c"],
+            depends=["autograd/_native_ops.h"],
+            optional=True,
+        )
+    ],
+    cmdclass={"build_ext": BuildExt},
+)
