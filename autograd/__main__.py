@@ -1,12 +1,16 @@
-"""``python -m autograd``: build micrograd's README expression and print its gradients."""
+"""``python -m autograd``: say which engine runs, then print micrograd's README example."""
 
 from __future__ import annotations
 
-from autograd import Value
+from autograd import Value, _backend
 
 
 def main() -> None:
-    """Run the example and print each value with its gradient."""
+    """Print the active engine, then run the example and print each value with its gradient."""
+    if _backend.ENGINE == "native":
+        print(f"engine: native C extension ({_backend.REASON})")
+    else:
+        print(f"engine: pure Python, the reference implementation ({_backend.REASON})")
     a = Value(-4.0, label="a")
     b = Value(2.0, label="b")
     c = a + b

@@ -10,6 +10,7 @@ autograd`` says which one is active.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import warnings
 from types import ModuleType
@@ -24,10 +25,12 @@ def _load() -> tuple[ModuleType | None, str]:
     setting = os.environ.get(DISABLE_VARIABLE, "")
     if setting not in ("", "0"):
         return None, f"{DISABLE_VARIABLE}={setting} is set"
+    if importlib.util.find_spec(f"{__package__}._native") is None:
+        return None, "the C extension is not built (pip install -e . builds it with a C compiler)"
     try:
         from . import _native  # type: ignore[attr-defined]
     except ImportError as error:
-        return None, f"the C extension is not built ({error}); pip install -e . builds it"
+        return None, f"the C extension does not load: {error}"
     if getattr(_native, "ABI_VERSION", None) != ABI_VERSION:
         warnings.warn(
             "autograd: the built C extension does not match this source tree (rebuild it with "

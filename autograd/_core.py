@@ -147,7 +147,10 @@ class name_scope:  # noqa: N801 - used like a function, as contextlib's helpers 
 
     ``with`` yields the full scope tuple. A class rather than a generator
     context manager: it is entered once per neuron in scalar models, so it is
-    kept cheap.
+    kept cheap, and the scope tuples are shared (entering ``"layer0"`` inside
+    ``("MLP",)`` always gives the same tuple object), so nodes refer to a few
+    long-lived tuples rather than one new tuple per call. The native
+    extension has the same class in C.
     """
 
     __slots__ = ("_name", "_previous")
@@ -160,11 +163,22 @@ class name_scope:  # noqa: N801 - used like a function, as contextlib's helpers 
 
     def __enter__(self) -> tuple[str, ...]:
         self._previous = previous = _state.scope
-        _state.scope = scope = (*previous, self._name)
+        key = (previous, self._name)
+        scope = _SCOPES.get(key)
+        if scope is None:
+            if len(_SCOPES) >= 4096:
+                _SCOPES.clear()
+            scope = _SCOPES[key] = (*previous, self._name)
+        _state.scope = scope
         return scope
 
     def __exit__(self, *exc_info: object) -> None:
         _state.scope = self._previous
+
+
+_SCOPES: dict[tuple[tuple[str, ...], str], tuple[str, ...]] = {}  # shared scope tuples
+if native is not None:
+    name_scope = native.name_scope  # type: ignore[misc]  # the same class, in C
 
 
 class gc_paused:  # noqa: N801 - used like a function, as contextlib's helpers are

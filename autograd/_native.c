@@ -269,6 +269,130 @@ static PyTypeObject StateType = {
     .tp_getset = state_getset,
 };
 
+/* name_scope(name): autograd._core.name_scope in C. Scope tuples are shared: entering
+   "layer0" inside ("MLP",) always gives the same ("MLP", "layer0") object (a bounded
+   cache), so nodes refer to a few long-lived tuples instead of one new tuple per call. */
+
+static PyObject *scope_cache; /* {previous scope: {name: child scope}} */
+#define SCOPE_CACHE_LIMIT 4096
+
+static PyObject *
+child_scope(PyObject *previous, PyObject *name)
+{
+    PyObject *children = PyDict_GetItemWithError(scope_cache, previous);
+    if (children == NULL) {
+        if (PyErr_Occurred())
+            return NULL;
+        if (PyDict_GET_SIZE(scope_cache) >= SCOPE_CACHE_LIMIT)
+            PyDict_Clear(scope_cache);
+        children = PyDict_New();
+        if (children == NULL || PyDict_SetItem(scope_cache, previous, children) < 0) {
+            Py_XDECREF(children);
+            return NULL;
+        }
+        Py_DECREF(children); /* borrowed from the cache from now on */
+    }
+    PyObject *child = PyDict_GetItemWithError(children, name);
+    if (child != NULL) {
+        Py_INCREF(child);
+        return child;
+    }
+    if (PyErr_Occurred())
+        return NULL;
+    Py_ssize_t n = PyTuple_GET_SIZE(previous);
+    child = PyTuple_New(n + 1);
+    if (child == NULL)
+        return NULL;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *item = PyTuple_GET_ITEM(previous, i);
+        Py_INCREF(item);
+        PyTuple_SET_ITEM(child, i, item);
+    }
+    Py_INCREF(name);
+    PyTuple_SET_ITEM(child, n, name);
+    if (PyDict_GET_SIZE(children) < SCOPE_CACHE_LIMIT && PyDict_SetItem(children, name, child) < 0) {
+        Py_DECREF(child);
+        return NULL;
+    }
+    return child;
+}
+
+typedef struct {
+    PyObject_HEAD
+    PyObject *name;
+    PyObject *previous; /* NULL: () */
+} ScopeObject;
+
+static PyObject *
+scope_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
+{
+    PyObject *name;
+    static char *kwlist[] = {"name", NULL};
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O:name_scope", kwlist, &name))
+        return NULL;
+    if (!PyUnicode_Check(name) || PyUnicode_GET_LENGTH(name) == 0) {
+        PyErr_Format(PyExc_ValueError, "name_scope needs a non-empty string, got %R", name);
+        return NULL;
+    }
+    ScopeObject *self = (ScopeObject *)type->tp_alloc(type, 0);
+    if (self == NULL)
+        return NULL;
+    Py_INCREF(name);
+    self->name = name;
+    self->previous = NULL;
+    return (PyObject *)self;
+}
+
+static void
+scope_dealloc(ScopeObject *self)
+{
+    Py_XDECREF(self->name);
+    Py_XDECREF(self->previous);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static PyObject *
+scope_enter(ScopeObject *self, PyObject *unused)
+{
+    PyObject *previous = tls_scope ? tls_scope : empty_tuple;
+    PyObject *scope = child_scope(previous, self->name);
+    if (scope == NULL)
+        return NULL;
+    Py_XSETREF(self->previous, tls_scope); /* the reference moves from the thread-local */
+    Py_INCREF(scope);
+    tls_scope = scope;
+    return scope;
+}
+
+static PyObject *
+scope_exit(ScopeObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    PyObject *current = tls_scope;
+    tls_scope = self->previous; /* the reference moves back to the thread-local */
+    self->previous = NULL;
+    Py_XDECREF(current);
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef scope_methods[] = {
+    {"__enter__", (PyCFunction)scope_enter, METH_NOARGS, NULL},
+    {"__exit__", (PyCFunction)(void (*)(void))scope_exit, METH_FASTCALL, NULL},
+    {NULL},
+};
+
+static PyTypeObject ScopeType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "autograd.name_scope",
+    .tp_basicsize = sizeof(ScopeObject),
+    .tp_dealloc = (destructor)scope_dealloc,
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "name_scope(name): record `name` on every node created inside (nested scopes "
+              "stack).\n\nThe native twin of autograd._core.name_scope; `with` yields the full "
+              "scope tuple.",
+    .tp_methods = scope_methods,
+    .tp_new = scope_new,
+};
+
 /* ------------------------------------------------------------------------
    The node
    ------------------------------------------------------------------------ */
@@ -2040,7 +2164,7 @@ PyInit__native(void)
     I_NEG = spec_index("__neg__");
     I_ABS = spec_index("abs");
     if (PyType_Ready(&StateType) < 0 || PyType_Ready(&OpMethodType) < 0 ||
-        PyType_Ready(&NodeType) < 0)
+        PyType_Ready(&NodeType) < 0 || PyType_Ready(&ScopeType) < 0)
         return NULL;
     /* The named op methods (tanh, exp, ...), one descriptor each. */
     for (int i = 0; i < N_OPS; i++) {
@@ -2057,6 +2181,9 @@ PyInit__native(void)
     PyType_Modified(&NodeType);
     empty_tuple = PyTuple_New(0);
     empty_string = PyUnicode_FromString("");
+    scope_cache = PyDict_New();
+    if (scope_cache == NULL)
+        return NULL;
     str_grad = PyUnicode_InternFromString("grad");
     str_prev = PyUnicode_InternFromString("_prev");
     str_requires_grad = PyUnicode_InternFromString("_requires_grad");
@@ -2075,7 +2202,9 @@ PyInit__native(void)
         return NULL;
     }
     Py_INCREF(&NodeType);
+    Py_INCREF(&ScopeType);
     if (PyModule_AddObject(m, "ValueNode", (PyObject *)&NodeType) < 0 ||
+        PyModule_AddObject(m, "name_scope", (PyObject *)&ScopeType) < 0 ||
         PyModule_AddIntConstant(m, "ABI_VERSION", ABI_VERSION) < 0 ||
         PyModule_AddStringConstant(m, "CGEN_VERSION", CGEN_VERSION) < 0 ||
         PyModule_AddIntConstant(m, "NODE_BYTES", (long)sizeof(NodeObject)) < 0) {
