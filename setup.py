@@ -26,7 +26,7 @@ setup(
         Extension(
             "autograd._native",
             sources=["autograd/_native.c"],
-            depends=["autograd/_native_ops.h"],
+            depends=["autograd/_native_ops.h", "autograd/_native_tensor.h"],
             optional=True,
         )
     ],

@@ -49,7 +49,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from ._backend import native
+from ._backend import QUIET, native
 
 __all__ = [
     "UNREACHED",
@@ -376,10 +376,15 @@ def _run(
     # passes in several threads through a shared leaf would corrupt each other.
     # Rules compute IEEE results (1/0 = inf, 0·inf = nan) without numpy warnings, as
     # PyTorch does; nan and inf are for anomaly detection to report, not for stderr.
+    if _native_quiet_pass and trace is None and not create_graph and inputs is None:
+        # The same collect / walk / accumulate / restore, in C (autograd/_native.c), which
+        # also pauses the collector and numpy's warnings.
+        with _PASS_LOCK:
+            _native_pass(tuple(roots), tuple(grads))
+        return None
     with _PASS_LOCK, gc_paused(), np.errstate(all="ignore"):
         if _native_pass is not None and trace is None and not create_graph and inputs is None:
-            # The same collect / walk / accumulate / restore, in C (autograd/_native.c).
-            _native_pass(tuple(roots), tuple(grads))
+            _native_pass(tuple(roots), tuple(grads))  # (numpy's error state set above)
             return None
         saved: list[tuple[Node, Any]] = []
         try:
@@ -410,6 +415,10 @@ def _run(
 
 
 _native_pass = None if native is None else native.backward_pass
+
+
+# The C pass sets numpy's error state itself where it can (QUIET), else _run does.
+_native_quiet_pass = native is not None and QUIET is not None
 
 
 def _accumulate(node: Node, old: Any, new: Any) -> Any:

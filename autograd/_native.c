@@ -27,6 +27,7 @@
 
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <structmember.h>
 #include <math.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -1444,6 +1445,78 @@ static PyTypeObject NodeType = {
    The backward pass: autograd._core._run without trace, create_graph or inputs.
    ------------------------------------------------------------------------ */
 
+#include "_native_tensor.h"
+
+/* numpy's floating-point error state, set to "ignore" for a pass, as np.errstate(all="ignore")
+   does (numpy 2 keeps it in a context variable): a rule computes IEEE results (1/0 = inf)
+   without warnings. Registered by autograd._core; NULL where numpy keeps it elsewhere. */
+static PyObject *quiet_var;   /* numpy's _extobj_contextvar */
+static PyObject *quiet_value; /* its value inside np.errstate(all="ignore") */
+
+static PyObject *
+quiet_enter(void)
+{
+    if (quiet_var == NULL) {
+        Py_INCREF(Py_None);
+        return Py_None;
+    }
+    return PyContextVar_Set(quiet_var, quiet_value);
+}
+
+static void
+quiet_exit(PyObject *token)
+{
+    if (token == NULL)
+        return;
+    if (token != Py_None) {
+        PyObject *type, *value, *traceback;
+        PyErr_Fetch(&type, &value, &traceback);
+        if (PyContextVar_Reset(quiet_var, token) < 0)
+            PyErr_WriteUnraisable(quiet_var);
+        PyErr_Restore(type, value, traceback);
+    }
+    Py_DECREF(token);
+}
+
+/* quiet(f, *args): f(*args) inside np.errstate(all="ignore") (the kernels of
+   autograd/ops/_math.py that must not warn). */
+static PyObject *
+quiet_call(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs < 1) {
+        PyErr_SetString(PyExc_TypeError, "quiet(f, *args) needs a function");
+        return NULL;
+    }
+    PyObject *token = quiet_enter();
+    if (token == NULL)
+        return NULL;
+    PyObject *result = PyObject_Vectorcall(args[0], args + 1, nargs - 1, NULL);
+    quiet_exit(token);
+    return result;
+}
+
+static PyObject *
+set_quiet(PyObject *module, PyObject *args)
+{
+    PyObject *var, *value;
+    if (!PyArg_ParseTuple(args, "OO:set_quiet", &var, &value))
+        return NULL;
+    if (var == Py_None) {
+        Py_CLEAR(quiet_var);
+        Py_CLEAR(quiet_value);
+        Py_RETURN_NONE;
+    }
+    if (!PyContextVar_CheckExact(var)) {
+        PyErr_SetString(PyExc_TypeError, "set_quiet needs a ContextVar");
+        return NULL;
+    }
+    Py_INCREF(var);
+    Py_XSETREF(quiet_var, var);
+    Py_INCREF(value);
+    Py_XSETREF(quiet_value, value);
+    Py_RETURN_NONE;
+}
+
 #if defined(__GNUC__) || defined(__clang__)
 #define PREFETCH(p) __builtin_prefetch(p)
 #else
@@ -1484,11 +1557,39 @@ saved_push(SavedList *s, PyObject *node, double old, PyObject *old_obj)
     return 0;
 }
 
+/* node.grad for a node that is not a ValueNode (a Tensor: its field). */
+static PyObject *
+other_grad(PyObject *node)
+{
+    if (IS_TENSOR(node)) {
+        PyObject *grad = TENSOR(node)->grad;
+        if (grad == NULL)
+            return PyObject_GetAttr(node, str_grad); /* unset: AttributeError */
+        Py_INCREF(grad);
+        return grad;
+    }
+    return PyObject_GetAttr(node, str_grad);
+}
+
+/* node.grad = value for a node that is not a ValueNode (value: borrowed). */
+static int
+set_other_grad(PyObject *node, PyObject *value)
+{
+    if (IS_TENSOR(node)) {
+        Py_INCREF(value);
+        Py_XSETREF(TENSOR(node)->grad, value);
+        return 0;
+    }
+    return PyObject_SetAttr(node, str_grad, value);
+}
+
 static int
 requires_grad(PyObject *node)
 {
     if (Py_TYPE(node) == value_type)
         return 1;
+    if (IS_TENSOR(node))
+        return TENSOR(node)->requires_grad;
     PyObject *flag = PyObject_GetAttr(node, str_requires_grad);
     if (flag == NULL)
         return -1;
@@ -1503,6 +1604,8 @@ is_reached(PyObject *node)
 {
     if (IS_NODE(node))
         return !(NODE(node)->flags & F_UNREACHED);
+    if (IS_TENSOR(node) && TENSOR(node)->grad != NULL)
+        return TENSOR(node)->grad != unreached;
     PyObject *grad = PyObject_GetAttr(node, str_grad);
     if (grad == NULL)
         return -1;
@@ -1572,7 +1675,7 @@ collect(PyObject *roots, Stack *order, SavedList *saved)
                 n->flags |= F_UNREACHED; /* the grad field keeps the old value meanwhile */
             }
             else {
-                PyObject *old = PyObject_GetAttr(node, str_grad);
+                PyObject *old = other_grad(node);
                 if (old == NULL) {
                     Py_DECREF(node);
                     goto done;
@@ -1590,7 +1693,7 @@ collect(PyObject *roots, Stack *order, SavedList *saved)
                     Py_DECREF(node);
                     goto done;
                 }
-                if (PyObject_SetAttr(node, str_grad, unreached) < 0) {
+                if (set_other_grad(node, unreached) < 0) {
                     Py_DECREF(node);
                     goto done;
                 }
@@ -1621,7 +1724,9 @@ collect(PyObject *roots, Stack *order, SavedList *saved)
                 }
             }
             else {
-                PyObject *prev = PyObject_GetAttr(node, str_prev);
+                PyObject *prev = IS_TENSOR(node) && TENSOR(node)->prev
+                                     ? (Py_INCREF(TENSOR(node)->prev), TENSOR(node)->prev)
+                                     : PyObject_GetAttr(node, str_prev);
                 if (prev == NULL)
                     goto done;
                 PyObject *seq = PySequence_Fast(prev, "_prev must be a sequence");
@@ -1676,18 +1781,18 @@ add_to(PyObject *parent, PyObject *c)
             return -1;
         return node_put_grad(p, sum);
     }
-    PyObject *old = PyObject_GetAttr(parent, str_grad);
+    PyObject *old = other_grad(parent);
     if (old == NULL) {
         Py_DECREF(c);
         return -1;
     }
     int status;
     if (old == unreached) {
-        status = PyObject_SetAttr(parent, str_grad, c);
+        status = set_other_grad(parent, c);
     }
     else {
         PyObject *sum = PyNumber_Add(old, c);
-        status = sum == NULL ? -1 : PyObject_SetAttr(parent, str_grad, sum);
+        status = sum == NULL ? -1 : set_other_grad(parent, sum);
         Py_XDECREF(sum);
     }
     Py_DECREF(old);
@@ -1724,6 +1829,27 @@ add_contributions(PyObject *const *parents, Py_ssize_t nparents, PyObject *contr
 fail:
     Py_DECREF(seq);
     return -1;
+}
+
+/* Whether Tensor nodes may take tensor_vjp(): Tensor._vjp and Tensor._local as defined. */
+static int tensor_fast;
+
+static int
+check_tensor_fast(void)
+{
+    tensor_fast = 0;
+    if (tensor_type == NULL)
+        return 0;
+    PyObject *vjp = PyObject_GetAttr((PyObject *)tensor_type, str_vjp);
+    PyObject *local = vjp ? PyObject_GetAttr((PyObject *)tensor_type, str_local) : NULL;
+    if (local == NULL) {
+        Py_XDECREF(vjp);
+        return -1;
+    }
+    tensor_fast = vjp == tensor_vjp_function && local == Py_None;
+    Py_DECREF(vjp);
+    Py_DECREF(local);
+    return 0;
 }
 
 /* One node of autograd._core._walk's first-order path (no trace, no create_graph). */
@@ -1767,8 +1893,29 @@ walk_node(PyObject *node, SavedList *saved)
         if (node_nprev(n) == 0)
             return 0;
     }
-    PyObject *grad = IS_NODE(node) ? node_get_grad_object(NODE(node))
-                                   : PyObject_GetAttr(node, str_grad);
+    else if (IS_TENSOR(node) && tensor_fast) {
+        /* Tensor._vjp in C (autograd/_native_tensor.h), the class's _local being None */
+        TensorObject *t = TENSOR(node);
+        PyObject *grad = t->grad, *prev = t->prev;
+        if (grad == NULL || prev == NULL) {
+            PyErr_SetString(PyExc_AttributeError, "a Tensor node without grad or _prev");
+            return -1;
+        }
+        if (grad == unreached || PyTuple_GET_SIZE(prev) == 0)
+            return 0;
+        Py_INCREF(grad);
+        Py_INCREF(prev);
+        PyObject *contributions = tensor_vjp(t, grad);
+        int status = contributions == NULL
+                         ? -1
+                         : add_contributions(&PyTuple_GET_ITEM(prev, 0), PyTuple_GET_SIZE(prev),
+                                             contributions);
+        Py_XDECREF(contributions);
+        Py_DECREF(prev);
+        Py_DECREF(grad);
+        return status;
+    }
+    PyObject *grad = IS_NODE(node) ? node_get_grad_object(NODE(node)) : other_grad(node);
     if (grad == NULL)
         return -1;
     int status = -1;
@@ -1855,7 +2002,7 @@ restore_all(SavedList *saved)
             }
             n->flags &= ~F_UNREACHED;
         }
-        else if (PyObject_SetAttr(s->node, str_grad, s->old_obj) < 0) {
+        else if (set_other_grad(s->node, s->old_obj) < 0) {
             PyErr_WriteUnraisable(s->node);
         }
     }
@@ -1889,17 +2036,17 @@ accumulate_all(SavedList *saved)
                 return -1;
             continue;
         }
-        PyObject *new = PyObject_GetAttr(node, str_grad);
+        PyObject *new = other_grad(node);
         if (new == NULL)
             return -1;
         PyObject *old = s->old_obj;
         int status = 0;
         if (new == unreached) {
-            status = PyObject_SetAttr(node, str_grad, old);
+            status = set_other_grad(node, old);
         }
         else if (old != Py_None && !(PyFloat_CheckExact(old) && PyFloat_AS_DOUBLE(old) == 0.0)) {
             PyObject *sum = PyObject_CallFunctionObjArgs(py_accumulate, node, old, new, NULL);
-            status = sum == NULL ? -1 : PyObject_SetAttr(node, str_grad, sum);
+            status = sum == NULL ? -1 : set_other_grad(node, sum);
             Py_XDECREF(sum);
         }
         Py_DECREF(new);
@@ -1926,9 +2073,19 @@ backward_pass(PyObject *module, PyObject *args)
         PyErr_SetString(PyExc_ValueError, "backward_pass: roots and grads differ in length");
         return NULL;
     }
+    /* as _core.gc_paused() and np.errstate(all="ignore") around the Python core's pass */
+    int gc_was_enabled = PyGC_Disable();
+    PyObject *token = quiet_enter();
+    if (token == NULL) {
+        if (gc_was_enabled)
+            PyGC_Enable();
+        return NULL;
+    }
     Stack order = {0};
     SavedList saved = {0};
-    int status = collect(roots, &order, &saved);
+    int status = check_tensor_fast();
+    if (status == 0)
+        status = collect(roots, &order, &saved);
     if (status == 0) {
         for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(roots); i++) {
             PyObject *g = PyTuple_GET_ITEM(grads, i);
@@ -1970,6 +2127,9 @@ backward_pass(PyObject *module, PyObject *args)
         Py_XDECREF(saved.items[i].old_obj);
     }
     PyMem_Free(saved.items);
+    quiet_exit(token);
+    if (gc_was_enabled)
+        PyGC_Enable();
     if (status < 0)
         return NULL;
     Py_RETURN_NONE;
@@ -2135,12 +2295,30 @@ static PyMethodDef module_methods[] = {
     {"bind_op", bind_op, METH_VARARGS,
      "bind_op(name, record): the Op record of a native op (None: do not use it)."},
     {"backward_pass", backward_pass, METH_VARARGS,
-     "backward_pass(roots, grads): one backward pass (no trace, no create_graph)."},
+     "backward_pass(roots, grads): one backward pass (no trace, no create_graph), with the "
+     "cyclic collector paused and numpy's floating-point warnings off (once set_quiet ran)."},
     {"native_ops", native_op_functions, METH_NOARGS,
      "{name: (method, fingerprint)} for each op compiled into this build."},
     {"call_op", (PyCFunction)(void (*)(void))call_op, METH_FASTCALL,
      "call_op(name, *operands_and_params): apply a native op."},
     {"kernel", kernel, METH_VARARGS, "kernel(name, x[, y]): evaluate a C kernel."},
+    {"register_tensor", (PyCFunction)(void (*)(void))register_tensor,
+     METH_VARARGS | METH_KEYWORDS, "register_tensor(...): bind autograd.Tensor to TensorNode."},
+    {"tensor_node", (PyCFunction)(void (*)(void))tensor_node, METH_FASTCALL,
+     "tensor_node(data, prev, op, args, params): an op's output Tensor (autograd.tensor._node)."},
+    {"tensor_plain", tensor_plain, METH_O,
+     "tensor_plain(data): a Tensor that records no graph (autograd.tensor._plain)."},
+    {"tensor_vjp", tensor_vjp_entry, METH_VARARGS, "tensor_vjp(node, grad): Tensor._vjp in C."},
+    {"tensor_unary", (PyCFunction)(void (*)(void))tensor_unary, METH_FASTCALL,
+     "tensor_unary(op, x, params=()): autograd.tensor._unary."},
+    {"tensor_binary", (PyCFunction)(void (*)(void))tensor_binary, METH_FASTCALL,
+     "tensor_binary(op, x, y): autograd.tensor._binary."},
+    {"tensor_apply", (PyCFunction)(void (*)(void))tensor_apply, METH_FASTCALL,
+     "tensor_apply(op, inputs, params=()): autograd.tensor.apply."},
+    {"quiet", (PyCFunction)(void (*)(void))quiet_call, METH_FASTCALL,
+     "quiet(f, *args): f(*args) with numpy's floating-point warnings off."},
+    {"set_quiet", set_quiet, METH_VARARGS,
+     "set_quiet(contextvar, value): numpy's error-state variable and its 'ignore' value."},
     {"is_tracked", is_tracked, METH_O, "Whether the cyclic garbage collector tracks o."},
     {NULL},
 };
@@ -2164,7 +2342,7 @@ PyInit__native(void)
     I_NEG = spec_index("__neg__");
     I_ABS = spec_index("abs");
     if (PyType_Ready(&StateType) < 0 || PyType_Ready(&OpMethodType) < 0 ||
-        PyType_Ready(&NodeType) < 0 || PyType_Ready(&ScopeType) < 0)
+        PyType_Ready(&NodeType) < 0 || PyType_Ready(&ScopeType) < 0 || tensor_module_init() < 0)
         return NULL;
     /* The named op methods (tanh, exp, ...), one descriptor each. */
     for (int i = 0; i < N_OPS; i++) {
@@ -2195,6 +2373,12 @@ PyInit__native(void)
     PyObject *m = PyModule_Create(&native_module);
     if (m == NULL)
         return NULL;
+    native_node_fn = PyObject_GetAttrString(m, "tensor_node");
+    native_plain_fn = PyObject_GetAttrString(m, "tensor_plain");
+    if (native_node_fn == NULL || native_plain_fn == NULL) {
+        Py_DECREF(m);
+        return NULL;
+    }
     PyObject *state = PyObject_New(PyObject, &StateType);
     if (state == NULL || PyModule_AddObject(m, "thread_state", state) < 0) {
         Py_XDECREF(state);
@@ -2203,7 +2387,9 @@ PyInit__native(void)
     }
     Py_INCREF(&NodeType);
     Py_INCREF(&ScopeType);
+    Py_INCREF(&TensorNodeType);
     if (PyModule_AddObject(m, "ValueNode", (PyObject *)&NodeType) < 0 ||
+        PyModule_AddObject(m, "TensorNode", (PyObject *)&TensorNodeType) < 0 ||
         PyModule_AddObject(m, "name_scope", (PyObject *)&ScopeType) < 0 ||
         PyModule_AddIntConstant(m, "ABI_VERSION", ABI_VERSION) < 0 ||
         PyModule_AddStringConstant(m, "CGEN_VERSION", CGEN_VERSION) < 0 ||

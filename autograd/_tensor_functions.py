@@ -116,6 +116,8 @@ def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
 def _operand(t: Any, dtype: np.dtype | None, what: str) -> Any:
     if isinstance(t, Tensor):
         return t
+    if type(t) is np.ndarray and t.dtype == dtype:
+        return Tensor(t)  # already what to_array makes of it
     if isinstance(t, Value):
         raise TypeError(f"{what}: got a Value. {MIX_HINT}")
     return Tensor(to_array(t, dtype, what))
@@ -132,17 +134,19 @@ def linear(x: Any, weight: Any, bias: Any = None) -> Tensor:
     ``x @ W`` is the faster BLAS call.)
     """
     w = _operand(weight, None, "linear weight")
-    xt = _operand(x, w.dtype, "linear input")
-    b = None if bias is None else _operand(bias, w.dtype, "linear bias")
-    if w.ndim != 2:
-        raise ValueError(f"linear: weight must be 2-D (in_features, out_features), got {w.shape}")
-    if xt.ndim == 0 or xt.shape[-1] != w.shape[0]:
+    wd = w._data
+    xt = _operand(x, wd.dtype, "linear input")
+    b = None if bias is None else _operand(bias, wd.dtype, "linear bias")
+    w_shape, x_shape = wd.shape, xt._data.shape
+    if len(w_shape) != 2:
+        raise ValueError(f"linear: weight must be 2-D (in_features, out_features), got {w_shape}")
+    if not x_shape or x_shape[-1] != w_shape[0]:
         raise ValueError(
-            f"linear: input of shape {xt.shape} needs {w.shape[0]} features on its last axis "
-            f"for a weight of shape {w.shape}"
+            f"linear: input of shape {x_shape} needs {w_shape[0]} features on its last axis "
+            f"for a weight of shape {w_shape}"
         )
-    if b is not None and b.shape != (w.shape[1],):
-        raise ValueError(f"linear: bias must have shape ({w.shape[1]},), got {b.shape}")
+    if b is not None and b._data.shape != (w_shape[1],):
+        raise ValueError(f"linear: bias must have shape ({w_shape[1]},), got {b._data.shape}")
     return apply(REGISTRY["linear"], (xt, w, b))
 
 

@@ -28,11 +28,12 @@ attribute (``t.data[0] = 1``, writing into ``t.numpy()``) are not seen.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from . import _tensor_args
+from ._backend import native
 from ._core import _state, backward
 from ._tensor_args import (
     MIX_HINT,
@@ -43,8 +44,10 @@ from ._tensor_args import (
     shape_of,
     to_array,
 )
+from ._tensor_codegen import compile_array_forward, compile_array_vjps
 from .ops import REGISTRY, Op
-from .ops._math import ARRAY, NODE, Masked, keep_shape
+from .ops._math import ARRAY, ARRAY_KERNELS, NODE, Masked, keep_shape
+from .ops._record import _ENGINE_HOOKS
 
 __all__ = ["Tensor", "apply"]
 
@@ -96,8 +99,16 @@ def _node(data: Any, prev: tuple, op: Op, args: tuple, params: tuple) -> Tensor:
     return out
 
 
+def _forward(op: Op, inputs: tuple[Any, ...], params: tuple[Any, ...]) -> Any:
+    """``op``'s forward on ndarrays: compiled from its record, or the rule itself."""
+    compiled = op._array_forward  # type: ignore[attr-defined]
+    if compiled is not None:
+        return compiled(inputs, params)
+    return op._forward(ARRAY, inputs, params)
+
+
 def _unary(op: Op, x: Tensor, params: tuple = ()) -> Tensor:
-    out = op._forward(ARRAY, (x._data,), params)
+    out = _forward(op, (x._data,), params)
     if x._requires_grad and _state.grad_enabled:
         return _node(out, (x,), op, (x,), params)
     return _plain(out)
@@ -120,16 +131,20 @@ def _binary(op: Op, x: Any, y: Any) -> Tensor:
         x = xd = as_constant(x, yd.dtype, op)
         rx = False
     try:
-        out = op._forward(ARRAY, (xd, yd), ())
+        out = _forward(op, (xd, yd), ())
     except ValueError:
-        raise ValueError(
-            f"{op}: operands of shapes {shape_of(xd)} and {shape_of(yd)} do not broadcast "
-            "together (numpy rules: trailing dimensions must be equal or 1)"
-        ) from None
+        raise _broadcast_error(op, xd, yd) from None
     if (rx or ry) and _state.grad_enabled:
         prev = (x, y) if rx and ry else (x,) if rx else (y,)
         return _node(out, prev, op, (x, y), ())
     return _plain(out)
+
+
+def _broadcast_error(op: Op, xd: Any, yd: Any) -> ValueError:
+    return ValueError(
+        f"{op}: operands of shapes {shape_of(xd)} and {shape_of(yd)} do not broadcast "
+        "together (numpy rules: trailing dimensions must be equal or 1)"
+    )
 
 
 def apply(op: Op, inputs: Sequence[Any], params: tuple = ()) -> Tensor:
@@ -157,7 +172,7 @@ def apply(op: Op, inputs: Sequence[Any], params: tuple = ()) -> Tensor:
             c = as_constant(a, dtype, op)
             datas.append(c)
             args.append(c)
-    out = op._forward(ARRAY, tuple(datas), params)
+    out = _forward(op, tuple(datas), params)
     if prev and _state.grad_enabled:
         return _node(out, tuple(prev), op, tuple(args), params)
     return _plain(out)
@@ -224,6 +239,15 @@ def _times(g: Any, d: Any) -> Any:
     return g * d
 
 
+def _select(condition: Any, g: Any, v: Any) -> Any:
+    """``_times(g, m.masked(condition, v))`` in one step (the compiled backward's selection)."""
+    if type(condition) is bool or type(condition) is np.bool_:
+        return _times(g, v) if condition else None
+    if type(v) is float and v == 1.0:
+        return np.where(condition, g, 0.0)
+    return np.where(condition, g * v, 0.0)
+
+
 def _fit(c: Any, parent: Tensor, grad: np.ndarray) -> Any:
     """A contribution made into ``parent``'s gradient: its shape, dtype and own array.
 
@@ -280,7 +304,39 @@ def _unbroadcast_node(c: Tensor, shape: tuple[int, ...]) -> Tensor:
 # ----------------------------------------------------------------------------
 
 
-class Tensor:
+class _TensorStorage:
+    """A Tensor node's storage, in Python: the reference the native ``TensorNode`` mirrors.
+
+    ``_data`` (the ndarray), ``grad``, ``label`` and the graph fields: ``_prev``
+    (the parents), ``_op`` (the Op record), ``_args`` (every operand),
+    ``_params``, ``_requires_grad``, ``_scope``, and the version counter
+    (``_version``, the tick of the last ``.data`` assignment; ``_stamp``, the
+    tick when the node was made).
+    """
+
+    __slots__ = (
+        "__weakref__",
+        "_args",
+        "_data",
+        "_op",
+        "_params",
+        "_prev",
+        "_requires_grad",
+        "_scope",
+        "_stamp",
+        "_version",
+        "grad",
+        "label",
+    )
+
+
+if TYPE_CHECKING:
+    _Storage = _TensorStorage
+else:
+    _Storage = _TensorStorage if native is None else native.TensorNode
+
+
+class Tensor(_Storage):
     """An n-dimensional array of float32 or float64 that records operations for backprop.
 
     ``Tensor(data, requires_grad=False, dtype=None, label="")`` copies ``data``
@@ -308,20 +364,7 @@ class Tensor:
     only a leaf's gradient is guaranteed to be an array of its own.
     """
 
-    __slots__ = (
-        "__weakref__",
-        "_args",
-        "_data",
-        "_op",
-        "_params",
-        "_prev",
-        "_requires_grad",
-        "_scope",
-        "_stamp",
-        "_version",
-        "grad",
-        "label",
-    )
+    __slots__ = ()  # the storage is the base class's
     __array_ufunc__ = None  # numpy defers to Tensor's reflected operators
     _local = None  # the core calls _vjp
 
@@ -360,7 +403,12 @@ class Tensor:
         """
         op = self._op
         datas, wants = _operands(self)
-        if op.derivative is not None:
+        compiled = getattr(op, "_array_vjps", None)
+        if compiled is not None:
+            # the rule compiled for these wanted inputs (autograd/_tensor_codegen.py)
+            mask = sum(1 << i for i, w in enumerate(wants) if w)
+            contributions = list(compiled[mask](grad, *datas, self._data, self._params))
+        elif op.derivative is not None:
             ds = op._derivative(ARRAY, datas, self._data, self._params)
             contributions = [_times(grad, d) for d, w in zip(ds, wants) if w]
         else:
@@ -705,15 +753,19 @@ class Tensor:
     # -- reductions ------------------------------------------------------------------
 
     def _axes(self, axis: Any, op: str) -> tuple[int, ...]:
+        if axis is None:
+            return tuple(range(self._data.ndim))
         return normalize_axes(axis, self._data.ndim, op)
 
     def sum(self, axis: Any = None, keepdims: bool = False) -> Tensor:
         """Sum over ``axis`` (int, tuple, negative or None for all); gradient: broadcast back."""
-        return _unary(_OPS["sum"], self, (self._axes(axis, "sum"), bool(keepdims)))
+        axes = tuple(range(self._data.ndim)) if axis is None else self._axes(axis, "sum")
+        return _unary(_OPS["sum"], self, (axes, bool(keepdims)))
 
     def mean(self, axis: Any = None, keepdims: bool = False) -> Tensor:
         """Mean over ``axis``: the sum divided by the number of reduced elements."""
-        return _unary(_OPS["mean"], self, (self._axes(axis, "mean"), bool(keepdims)))
+        axes = tuple(range(self._data.ndim)) if axis is None else self._axes(axis, "mean")
+        return _unary(_OPS["mean"], self, (axes, bool(keepdims)))
 
     def _extremum(self, axis: Any, keepdims: bool, op: str) -> Tensor:
         if self._data.size == 0:
@@ -924,3 +976,53 @@ def _matmul(x: Any, y: Any) -> Tensor:
 
 
 __all__ += ["MIX_HINT", "keep_shape", "unbroadcast"]
+
+_COMPILE_NAMESPACE = {
+    **{f"_k_{name}": kernel for name, kernel in ARRAY_KERNELS.items()},
+    "_select": _select,
+    "_times": _times,
+}
+
+
+def _compile_backward(op: Op) -> None:
+    """Give an op its compiled Tensor forward and backward (None: the generic path)."""
+    op._array_forward = compile_array_forward(op, _COMPILE_NAMESPACE)  # type: ignore[attr-defined]
+    op._array_vjps = compile_array_vjps(op, _COMPILE_NAMESPACE)  # type: ignore[attr-defined]
+
+
+for _op in list(REGISTRY.values()):
+    _compile_backward(_op)
+_ENGINE_HOOKS.append(_compile_backward)
+
+if native is not None:
+    # The node constructors and Tensor._vjp's glue in C (autograd/_native_tensor.h); the
+    # Python functions above are the reference they follow.
+    native.register_tensor(
+        tensor_type=Tensor,
+        vjp=Tensor._vjp,
+        ndarray=np.ndarray,
+        asarray=np.asarray,
+        where=np.where,
+        zeros=np.zeros,
+        array_namespace=ARRAY,
+        masked=Masked,
+        unbroadcast=unbroadcast,
+        modified_error=_modified_error,
+        clock=_clock,
+        module_globals=globals(),
+        as_constant=as_constant,
+        broadcast_error=_broadcast_error,
+        to_array=to_array,
+        operators=(_ADD, _SUB, _MUL, _DIV, _POW, _OPS["neg"]),
+    )
+    # The operators and the .data property are the C type's (the same code paths in C).
+    for _name in (
+        "__add__", "__radd__", "__sub__", "__rsub__", "__mul__", "__rmul__", "__truediv__",
+        "__rtruediv__", "__pow__", "__rpow__", "__neg__", "data",
+    ):
+        delattr(Tensor, _name)
+    _node = native.tensor_node
+    _plain = native.tensor_plain
+    _unary = native.tensor_unary
+    _binary = native.tensor_binary
+    apply = native.tensor_apply

@@ -7,8 +7,8 @@ implementations):
 
 * MLP 784-256-10, ReLU, softmax cross-entropy, SGD lr 0.1, batch 32 and 256,
   written with the engine's ops (``chainrule``: ``linear`` and the fused
-  ``softmax_cross_entropy``) and with the nn package (``chainrule-nn``:
-  ``nn.Sequential(nn.Linear, nn.ReLU, nn.Linear)`` and ``F.cross_entropy``);
+  ``softmax_cross_entropy``) and through the public API as a user writes it
+  (``chainrule-nn``: ``nn.MLP``, ``F.cross_entropy`` and ``optim.SGD``);
 * the micrograd demo net in tensor form: 2-16-16-1 (ReLU, ReLU, linear),
   batch 100, hinge loss ``mean(relu(1 − y·score)) + 1e-4·Σp²``, SGD lr 0.1.
 
@@ -132,22 +132,21 @@ def chainrule_mlp(params: list[np.ndarray]) -> Callable[[np.ndarray, np.ndarray]
 
 
 def chainrule_nn_mlp(params: list[np.ndarray]) -> Callable[[np.ndarray, np.ndarray], None]:
-    """What a user writes: ``nn.Sequential(Linear, ReLU, Linear)`` and ``F.cross_entropy``."""
+    """What a user writes: ``nn.MLP``, ``F.cross_entropy`` and ``optim.SGD``."""
     import nn
     import nn.functional as F  # noqa: N812 - the usual alias
+    import optim
 
-    model = nn.Sequential(
-        nn.Linear(784, 256, dtype=np.float32), nn.ReLU(), nn.Linear(256, 10, dtype=np.float32)
-    )
-    ps = model.parameters()
-    for p, value in zip(ps, params):
+    model = nn.MLP([784, 256, 10], dtype=np.float32)
+    for p, value in zip(model.parameters(), params):
         p.data = value.copy()
+    opt = optim.SGD(model.parameters(), lr=LR)
 
     def step(x: np.ndarray, y: np.ndarray) -> None:
         loss = F.cross_entropy(model(x), y)
-        model.zero_grad()
+        opt.zero_grad()
         loss.backward()
-        sgd_update(ps)
+        opt.step()
 
     return step
 

@@ -293,12 +293,7 @@ class Optimizer:
         if g is None:
             return
         data = p.data
-        g = np.asarray(g, dtype=data.dtype)
-        if g.shape != data.shape:
-            raise ValueError(
-                f"a parameter of shape {data.shape} has a gradient of shape {g.shape}: "
-                "they must match"
-            )
+        g = _grad_like(g, data)
         state = gp.array_state[i]
         if state is None:
             state = gp.array_state[i] = self._fresh_state(group, data, block=False)
@@ -492,6 +487,17 @@ class Optimizer:
             )
         lines.append(")")
         return "\n".join(lines)
+
+
+def _grad_like(g: Any, data: np.ndarray) -> np.ndarray:
+    """A parameter's gradient as an array of its dtype, refusing one of another shape."""
+    g = np.asarray(g, dtype=data.dtype)
+    if g.shape != data.shape:
+        raise ValueError(
+            f"a parameter of shape {data.shape} has a gradient of shape {g.shape}: "
+            "they must match"
+        )
+    return g
 
 
 def _as_index(key: Any) -> int:

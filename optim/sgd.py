@@ -7,7 +7,15 @@ from typing import Any
 
 import numpy as np
 
-from .optimizer import Optimizer, ParamGroup, State, check_hyper, check_nonneg
+from .optimizer import (
+    Optimizer,
+    ParamGroup,
+    State,
+    _GroupParams,
+    _grad_like,
+    check_hyper,
+    check_nonneg,
+)
 
 __all__ = ["SGD"]
 
@@ -87,6 +95,17 @@ class SGD(Optimizer):
             g = p.grad
             if g is not None:
                 p.data -= lr * g
+
+    def _step_array(self, group: ParamGroup, gp: _GroupParams, i: int, p: Any) -> None:
+        if group["momentum"] != 0 or group["weight_decay"] != 0:
+            super()._step_array(group, gp, i, p)
+            return
+        # Plain SGD keeps no state: the update alone, x ← x − lr·g (as _update computes it).
+        g = p.grad
+        if g is None:
+            return
+        data = p.data
+        p.data -= group["lr"] * _grad_like(g, data)
 
     def _update(self, x: np.ndarray, g: np.ndarray, state: State, group: ParamGroup) -> Any:
         weight_decay = group["weight_decay"]

@@ -23,12 +23,13 @@ dialect needs for its declarations.
 from __future__ import annotations
 
 import linecache
+import math
 from collections.abc import Callable
 from typing import Any
 
 from ._math import FLOAT_KERNELS, Masked, Namespace
 
-__all__ = ["PYTHON", "C", "Dialect", "Sym", "TraceError", "Tracer", "compile_source"]
+__all__ = ["ARRAY", "PYTHON", "C", "Dialect", "Sym", "TraceError", "Tracer", "compile_source"]
 
 
 class TraceError(TypeError):
@@ -50,11 +51,13 @@ class Dialect:
         templates: dict[str, str],
         call: str,
         literal: Callable[[float | bool], str],
+        fold: bool = True,
     ) -> None:
         self.name = name
         self.templates = templates
         self.call = call
         self.literal = literal
+        self.fold = fold  # evaluate kernels of constants at trace time (as floats)
 
 
 def _python_literal(value: float | bool) -> str:
@@ -125,6 +128,43 @@ C = Dialect(
     _c_literal,
 )
 
+def _array_literal(value: float | bool) -> str:
+    if isinstance(value, float) and not math.isfinite(value):
+        return f'float("{value}")'
+    return repr(value)  # as the rule wrote it: an int stays an int
+
+
+# ndarrays, exactly as the rule computes on them: operators stay numpy's operators (``/``
+# and ``**`` included), literals keep their Python type, truth values combine
+# elementwise, choices are np.where, and nothing is evaluated at trace time (a kernel
+# of constants returns a numpy scalar on arrays, not a Python float).
+ARRAY = Dialect(
+    "array",
+    {
+        "+": "{} + {}",
+        "-": "{} - {}",
+        "*": "{} * {}",
+        "neg": "-{}",
+        "<": "{} < {}",
+        "<=": "{} <= {}",
+        ">": "{} > {}",
+        ">=": "{} >= {}",
+        "==": "{} == {}",
+        "!=": "{} != {}",
+        "and": "{} & {}",
+        "or": "{} | {}",
+        "not": "_k_logical_not({})",
+        "where": "_k_where({0}, {1}, {2})",
+        "maximum": "_k_maximum({0}, {1})",
+        "minimum": "_k_minimum({0}, {1})",
+        "/": "{} / {}",
+        "**": "{} ** {}",
+    },
+    "_k_{}({})",
+    _array_literal,
+    fold=False,
+)
+
 _BOOL_RESULTS = {"<", "<=", ">", ">=", "==", "!=", "and", "or", "not"}
 
 
@@ -174,18 +214,19 @@ class Sym:
     def __rmul__(self, other: Any) -> Sym:
         return self._emit("*", other, self)
 
-    # Python's float division and power raise where IEEE gives inf or nan: kernels.
+    # Python's float division and power raise where IEEE gives inf or nan: kernels (but
+    # numpy's operators on arrays, where the dialect keeps them).
     def __truediv__(self, other: Any) -> Sym:
-        return self.tracer.kernel("divide", (self, other))
+        return self.tracer.arithmetic("/", "divide", (self, other))
 
     def __rtruediv__(self, other: Any) -> Sym:
-        return self.tracer.kernel("divide", (other, self))
+        return self.tracer.arithmetic("/", "divide", (other, self))
 
     def __pow__(self, other: Any) -> Sym:
-        return self.tracer.kernel("power", (self, other))
+        return self.tracer.arithmetic("**", "power", (self, other))
 
     def __rpow__(self, other: Any) -> Sym:
-        return self.tracer.kernel("power", (other, self))
+        return self.tracer.arithmetic("**", "power", (other, self))
 
     def __neg__(self) -> Sym:
         return self._emit("neg", self)
@@ -288,6 +329,12 @@ class Tracer:
         text = self.dialect.templates[op].format(*(_literal(o, self.dialect) for o in operands))
         return self.emit(text, kind)
 
+    def arithmetic(self, operator: str, kernel: str, operands: tuple[Any, ...]) -> Sym:
+        """``/`` or ``**``: the operator where the dialect has it, else the IEEE kernel."""
+        if operator in self.dialect.templates:
+            return self.operation(operator, operands)
+        return self.kernel(kernel, operands)
+
     def kernel(self, name: str, operands: tuple[Any, ...]) -> Sym:
         """Emit a call of the FLOAT kernel ``name`` (inline where the dialect has a template)."""
         if name in _INLINE:
@@ -302,7 +349,7 @@ class Tracer:
 
         def kernel(name: str) -> Callable[..., Sym]:
             def call(*args: Any) -> Any:
-                if not any(isinstance(a, Sym) for a in args):
+                if tracer.dialect.fold and not any(isinstance(a, Sym) for a in args):
                     return FLOAT_KERNELS[name](*args)  # constants fold
                 return tracer.kernel(name, args)
 
@@ -313,7 +360,7 @@ class Tracer:
         ns.is_constant = lambda v: True  # compiled code is the first-order path
 
         def where(condition: Any, a: Any, b: Any) -> Any:
-            if not isinstance(condition, Sym):
+            if tracer.dialect.fold and not isinstance(condition, Sym):
                 return a if condition else b
             return tracer.operation("where", (condition, a, b))
 
@@ -323,7 +370,7 @@ class Tracer:
             return _SymMasked(condition, d)
 
         def logical_not(condition: Any) -> Any:
-            if not isinstance(condition, Sym):
+            if tracer.dialect.fold and not isinstance(condition, Sym):
                 return not condition
             return tracer.operation("not", (condition,))
 

@@ -183,10 +183,16 @@ class Op(str):
         return inputs, tuple(params)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        inputs, params = self.split(args, kwargs)
-        from .. import tensor as tensor_module
-        from .. import value as value_module
+        if kwargs or self.params or self.variadic or len(args) != len(self.inputs):
+            inputs, params = self.split(args, kwargs)
+        else:
+            inputs, params = args, ()  # what split() returns for these arguments
+        if not _ENGINES:
+            from .. import tensor as tensor_module
+            from .. import value as value_module
 
+            _ENGINES.extend((tensor_module, value_module))
+        tensor_module, value_module = _ENGINES
         Tensor, Value = tensor_module.Tensor, value_module.Value
         if any(isinstance(a, Tensor) for a in inputs):
             if "tensor" not in self.engines:
@@ -215,6 +221,9 @@ class Op(str):
         evaluate.__name__ = self.name
         evaluate.__doc__ = self.doc
         return evaluate
+
+
+_ENGINES: list[Any] = []  # autograd.tensor and autograd.value, imported on the first call
 
 
 def _lookup(name: str) -> Op:

@@ -1,0 +1,142 @@
+"""Compile an elementwise op's Tensor backward from its record, as the Value methods are.
+
+``Tensor._vjp`` evaluates an elementwise op's ``derivative`` on ndarrays
+through the generic machinery (the rule's adapter, the namespace ``m``, one
+``Masked`` object per selection) and then multiplies by the upstream
+gradient (``_times``). For the small tensors of a small network that
+machinery costs more than the arithmetic. So, once per op, the rule is
+traced (:mod:`autograd.ops._codegen`, the array dialect) into one
+straight-line function per set of inputs that want a gradient::
+
+    def relu_vjp_1(g, x0, out, P):        # compiled from relu's record
+        d1 = x0 > 0.0
+        return (_select(d1, g, 1.0),)     # _times(g, m.masked(d1, 1.0))
+
+It performs the same numpy operations on the same operands as the generic
+path (a test checks it bit for bit), skips the derivatives no input needs,
+and is what both engines run (``_vjp`` in Python, the native walk in C).
+The forward is compiled the same way (``f(I, P)``, one call instead of the
+rule's adapter, the rule and the namespace lookups).
+Ops whose rules cannot be traced, or whose parameters a rule could branch
+on (a parameter without a numeric default), keep the generic path.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from .ops import Op
+from .ops import _codegen
+from .value import _prune, _resolve_inline
+
+__all__ = ["array_forward_source", "array_vjp_source", "compile_array_forward", "compile_array_vjps"]
+
+_NAME = re.compile(r"\b(?:[tdxp]\d+|out)\b")
+
+
+def _traceable(op: Op) -> bool:
+    if op.derivative is None or op.variadic or "tensor" not in op.engines:
+        return False
+    for p in op.params:  # a rule may branch on a parameter (``if lo is None``): not traced
+        default = op.defaults.get(p)
+        if isinstance(default, bool) or not isinstance(default, int | float):
+            return False
+    return True
+
+
+def _data_dependent(lines: list[str]) -> set[str]:
+    """The traced variables computed from the inputs or the output (ndarrays at run time)."""
+    dependent = {f"x{i}" for i in range(8)} | {"out"}
+    for line in lines:
+        name, expression = line.split(" = ", 1)
+        if any(n in dependent for n in _NAME.findall(expression)):
+            dependent.add(name)
+    return dependent
+
+
+def _contribution(d: Any, dependent: set[str]) -> str:
+    """Source of ``_times(g, d)`` for a traced local derivative ``d`` (``None``: no gradient)."""
+    if d is None:
+        return "None"
+    if _codegen.is_masked(d):
+        value = d.d
+        v = value.name if isinstance(value, _codegen.Sym) else repr(value)
+        return f"_select({d.condition.name}, g, {v})"
+    if isinstance(d, _codegen.Sym):
+        # an ndarray (or numpy scalar) at run time: _times multiplies; a derivative made of
+        # parameters only is a Python number at run time, which _times may pass through
+        return f"g * {d.name}" if d.name in dependent else f"_times(g, {d.name})"
+    if type(d) is float:
+        if d == 1.0:
+            return "g"
+        if d == -1.0:
+            return "-g"
+    return f"g * {d!r}"
+
+
+def array_vjp_source(op: Op, mask: int) -> str:
+    """The compiled backward of ``op`` for the inputs in ``mask`` (bit ``i``: input ``i``)."""
+    n = len(op.inputs)
+    tracer = _codegen.Tracer("t", _codegen.ARRAY)
+    namespace = tracer.namespace(_resolve_inline)
+    xs = tuple(tracer.sym(f"x{i}") for i in range(n))
+    ps = tuple(tracer.sym(f"p{j}") for j in range(len(op.params)))
+    tracer.prefix = "d"
+    ds = op._derivative(namespace, xs, tracer.sym("out"), ps)
+    dependent = _data_dependent(tracer.lines)
+    parts = [_contribution(ds[i], dependent) for i in range(n) if mask >> i & 1]
+    result = f"return ({', '.join(parts)},)"
+    lines = _prune(list(tracer.lines), result)
+    args = ", ".join([*(f"x{i}" for i in range(n)), "out", "P"])
+    body = [*(f"p{j} = P[{j}]" for j in range(len(op.params))), *lines, result]
+    return f"def {op.name}_vjp_{mask}(g, {args}):\n" + "\n".join(f"    {b}" for b in body) + "\n"
+
+
+def array_forward_source(op: Op) -> str:
+    """The compiled forward of ``op`` on ndarrays: ``f(I, P)``, as ``op._forward(ARRAY, I, P)``."""
+    tracer = _codegen.Tracer("t", _codegen.ARRAY)
+    namespace = tracer.namespace(_resolve_inline)
+    xs = tuple(tracer.sym(f"x{i}") for i in range(len(op.inputs)))
+    ps = tuple(tracer.sym(f"p{j}") for j in range(len(op.params)))
+    out = _codegen._literal(op._forward(namespace, xs, ps), _codegen.ARRAY)
+    body = [
+        *(f"x{i} = I[{i}]" for i in range(len(xs))),
+        *(f"p{j} = P[{j}]" for j in range(len(ps))),
+        *tracer.lines,
+        f"return {out}",
+    ]
+    return f"def {op.name}_forward(I, P):\n" + "\n".join(f"    {b}" for b in body) + "\n"
+
+
+def compile_array_forward(op: Op, namespace: dict[str, Any]) -> Any:
+    """``op``'s forward compiled for ndarrays, or None (then ``op._forward`` serves)."""
+    if not _traceable(op):
+        return None
+    try:
+        source = array_forward_source(op)
+    except _codegen.TraceError:
+        return None
+    scope = dict(namespace)
+    _codegen.compile_source(source, f"<autograd.ops {op.name}: Tensor forward>", scope)
+    return scope[f"{op.name}_forward"]
+
+
+def compile_array_vjps(op: Op, namespace: dict[str, Any]) -> tuple[Any, ...] | None:
+    """One function per mask ``1 .. 2**n - 1`` (index = mask; index 0 is None), or None.
+
+    ``namespace`` supplies ``_select``, ``_times`` and the ``_k_`` array kernels.
+    """
+    if not _traceable(op):
+        return None
+    n = len(op.inputs)
+    functions: list[Any] = [None]
+    try:
+        for mask in range(1, 2**n):
+            source = array_vjp_source(op, mask)
+            scope = dict(namespace)
+            _codegen.compile_source(source, f"<autograd.ops {op.name}: Tensor backward>", scope)
+            functions.append(scope[f"{op.name}_vjp_{mask}"])
+    except _codegen.TraceError:
+        return None
+    return tuple(functions)
