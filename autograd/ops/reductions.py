@@ -39,6 +39,8 @@ def _reduction_samples(rng: np.random.Generator) -> list[tuple[tuple[Any, ...], 
 
 def _torch_reduction(name: str) -> Any:
     def call(torch: Any, x: Any, axes: tuple[int, ...], keepdims: bool) -> Any:
+        if not axes:  # numpy reduces nothing over axes=(); torch's dim=() means every axis
+            return getattr(torch, name)(x.unsqueeze(-1), dim=-1)
         return getattr(torch, name)(x, dim=axes, keepdim=keepdims)
 
     return call
@@ -126,8 +128,10 @@ VAR = define_op(
             ((rng.normal(size=(3, 4)),), {"axes": (1,), "keepdims": False, "ddof": 0}),
             ((rng.normal(size=(5,)),), {"axes": (0,), "keepdims": True, "ddof": 1}),
         ],
-        torch=lambda torch, x, axes, keepdims, ddof: torch.var(
-            x, dim=axes, keepdim=keepdims, correction=ddof
+        torch=lambda torch, x, axes, keepdims, ddof: (
+            torch.var(x, dim=axes, keepdim=keepdims, correction=ddof)
+            if axes
+            else torch.var(x.unsqueeze(-1), dim=-1, correction=ddof)
         ),
     ),
 )
