@@ -8,7 +8,14 @@
   boundaries, optimizer paths (matplotlib; every function returns the Figure).
 """
 
-from .graph import Graph, GraphvizNotFoundError, draw_graph, render_dot
+from .graph import (
+    Graph,
+    GraphvizError,
+    GraphvizNotFoundError,
+    GraphvizTimeoutError,
+    draw_graph,
+    render_dot,
+)
 from .plots import (
     plot_activation,
     plot_activations,
@@ -24,7 +31,9 @@ __all__ = [
     "ChainFactor",
     "ChainPath",
     "Graph",
+    "GraphvizError",
     "GraphvizNotFoundError",
+    "GraphvizTimeoutError",
     "Step",
     "backprop_steps",
     "draw_graph",
