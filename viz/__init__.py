@@ -6,8 +6,11 @@
   own trace, each rendered with the chain-rule product written out.
 * :mod:`viz.plots` — activations and their derivatives, loss curves, decision
   boundaries, optimizer paths (matplotlib; every function returns the Figure).
+* :class:`TrainingMovie` — an ``nn.fit`` callback that writes the decision
+  boundary and the loss curve over the epochs as an animated GIF.
 """
 
+from .animate import TrainingMovie
 from .graph import (
     Graph,
     GraphvizError,
@@ -35,6 +38,7 @@ __all__ = [
     "GraphvizNotFoundError",
     "GraphvizTimeoutError",
     "Step",
+    "TrainingMovie",
     "backprop_steps",
     "draw_graph",
     "plot_activation",

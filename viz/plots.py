@@ -24,6 +24,7 @@ from autograd import Value
 
 __all__ = [
     "ACTIVATIONS",
+    "class_grid",
     "plot_activation",
     "plot_activations",
     "plot_batch_modes",
@@ -235,24 +236,20 @@ def _to_numbers(out: Any) -> np.ndarray:
     return np.vectorize(lambda v: float(_unwrap(v)), otypes=[float])(arr)
 
 
-def plot_decision_boundary(
+def class_grid(
     predict: Callable[[np.ndarray], Any],
     X: np.ndarray,
     y: np.ndarray,
-    ax: Any = None,
     *,
     resolution: int = 100,
     margin: float = 0.5,
     threshold: float = 0.0,
-    title: str | None = None,
-) -> Any:
-    """Shade the regions a 2-D classifier assigns to each class and scatter the data.
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The class ``predict`` gives each point of a ``resolution²`` grid around the data.
 
-    ``predict`` maps an ``(M, 2)`` array of points to scores: one per point
-    (class = score > ``threshold``; use 0.5 for probabilities) or one row of
-    class scores per point (class = argmax). Values/Tensors are accepted.
-    The grid has ``resolution²`` points: a scalar (``Value``) model runs one
-    forward pass per point, so keep it near 50 there.
+    Returns the grid coordinates ``G0, G1`` and the classes ``Z`` (same shape).
+    ``predict`` maps an ``(M, 2)`` array to one score per point (class =
+    score > ``threshold``) or one row of class scores per point (argmax).
     """
     X = np.asarray(X, dtype=float)
     y = np.asarray(y).ravel()
@@ -274,7 +271,33 @@ def plot_decision_boundary(
             f"predict returned shape {scores.shape} for {len(grid)} points; expected "
             f"({len(grid)},) scores or ({len(grid)}, n_classes)"
         )
-    Z = classes.reshape(G0.shape)
+    return G0, G1, classes.reshape(G0.shape)
+
+
+def plot_decision_boundary(
+    predict: Callable[[np.ndarray], Any],
+    X: np.ndarray,
+    y: np.ndarray,
+    ax: Any = None,
+    *,
+    resolution: int = 100,
+    margin: float = 0.5,
+    threshold: float = 0.0,
+    title: str | None = None,
+) -> Any:
+    """Shade the regions a 2-D classifier assigns to each class and scatter the data.
+
+    ``predict`` maps an ``(M, 2)`` array of points to scores: one per point
+    (class = score > ``threshold``; use 0.5 for probabilities) or one row of
+    class scores per point (class = argmax). Values/Tensors are accepted.
+    The grid has ``resolution²`` points: a scalar (``Value``) model runs one
+    forward pass per point, so keep it near 50 there.
+    """
+    X = np.asarray(X, dtype=float)
+    y = np.asarray(y).ravel()
+    G0, G1, Z = class_grid(predict, X, y, resolution=resolution, margin=margin,
+                           threshold=threshold)
+    x0, x1 = G0[0], G1[:, 0]
     fig, ax = _figure_and_axes(ax, (5.0, 4.2))
     n_levels = max(int(Z.max()) + 1, 2)
     ax.contourf(G0, G1, Z, levels=np.arange(n_levels + 1) - 0.5, cmap="coolwarm", alpha=0.35)

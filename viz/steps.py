@@ -380,7 +380,7 @@ class BackpropSteps:
         padded[0].save(path, save_all=True, append_images=padded[1:], duration=duration_ms, loop=0)
         return path
 
-    def _step_svgs(self, uid: str, **kwargs: Any) -> tuple[list[str], str]:
+    def _step_svgs(self, uid: str, strict: bool = False, **kwargs: Any) -> tuple[list[str], str]:
         """Each step's SVG for a page (ids prefixed per step), or empty ones and the reason."""
         try:
             svgs = [
@@ -390,6 +390,8 @@ class BackpropSteps:
             ]
             return svgs, ""
         except GraphvizError as exc:
+            if strict:
+                raise
             return [""] * len(self), str(exc)
 
     def to_html(
@@ -397,17 +399,19 @@ class BackpropSteps:
         path: str | Path | None = None,
         *,
         title: str = "Backprop, step by step",
+        strict: bool = False,
         **kwargs: Any,
     ) -> str:
         """A self-contained HTML page: one SVG per step, prev/next buttons, a slider, ← → keys.
 
         Nothing is loaded from the network. Without JavaScript every step is
         shown one below the other. Without a working ``dot`` the page holds
-        the captions only, with the reason. Written to ``path`` (UTF-8) when
-        given; the HTML text is returned either way.
+        the captions only, with the reason (``strict=True``: the
+        :class:`~viz.GraphvizError` is raised instead). Written to ``path``
+        (UTF-8) when given; the HTML text is returned either way.
         """
         uid = f"bp{id(self):x}"
-        svgs, note = self._step_svgs(uid, **kwargs)
+        svgs, note = self._step_svgs(uid, strict, **kwargs)
         captions = [self.caption(k) for k in range(len(self))]
         page = stepper_page(uid, title, svgs, captions, note, standalone=True)
         if path is not None:
