@@ -28,6 +28,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -158,20 +160,27 @@ def timed(fn, repeat: int) -> float:
 
 
 def peer_time(tree: Path, name: str, limit: float) -> str:
-    """The peer revision's DOT + SVG time for one workload, or ``> limit`` when stopped."""
-    try:
-        done = subprocess.run(
-            [sys.executable, "-c", PEER, str(tree), name, WORKLOADS],
-            capture_output=True,
-            text=True,
-            timeout=limit,
-            check=True,
-        )
-    except subprocess.TimeoutExpired:
-        return f"> {limit:.0f} s"
-    except subprocess.CalledProcessError as exc:
-        return "error: " + (exc.stderr.strip().splitlines() or ["?"])[-1][:60]
-    return f"{json.loads(done.stdout)['total']:.2f} s"
+    """The peer revision's DOT + SVG time for one workload, or ``> limit`` when stopped.
+
+    The peer runs in a session of its own, so that stopping it also stops its
+    ``dot`` (which would otherwise go on using a core during later measurements).
+    """
+    with subprocess.Popen(
+        [sys.executable, "-c", PEER, str(tree), name, WORKLOADS],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    ) as proc:
+        try:
+            out, err = proc.communicate(timeout=limit)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
+            return f"> {limit:.0f} s"
+    if proc.returncode != 0:
+        return "error: " + (err.strip().splitlines() or ["?"])[-1][:60]
+    return f"{json.loads(out)['total']:.2f} s"
 
 
 def main() -> None:

@@ -10,9 +10,12 @@ each use, marked "shared ×N".
 
 Width: a notebook is about 1,000 pt wide. Left to right suits short chains;
 deeper graphs are drawn top to bottom with each value's cells stacked, which
-keeps a graph of about 60 boxes within that width. The widths are estimated
-from the text of the boxes (Helvetica metrics), without running Graphviz, so
-``Graph.source`` needs no Graphviz.
+keeps the lecture's graphs (up to about 60 boxes) within that width. The
+widths are estimated from the text of the boxes (Helvetica metrics), without
+running Graphviz, so ``Graph.source`` needs no Graphviz. The root's main
+chain (its deepest operand, that one's deepest operand, …) gets heavier
+edges so that it is drawn as one straight line instead of drifting sideways
+a little at every step.
 """
 
 from __future__ import annotations
@@ -25,7 +28,16 @@ from ._format import constant_text, text_width
 from ._graphdata import GraphData
 from ._style import Style
 
-__all__ = ["NOTEBOOK_WIDTH", "Layout", "plan_layout"]
+__all__ = [
+    "NOTEBOOK_WIDTH",
+    "Drawn",
+    "Layout",
+    "drawn_graph",
+    "estimate_width",
+    "levels_and_uses",
+    "plan_layout",
+    "shared_leaves",
+]
 
 NOTEBOOK_WIDTH = 1000.0  # points: what a notebook shows without scrolling
 SHARED_MIN_USES = 3
@@ -143,6 +155,7 @@ class Drawn:
     succ: list[list[int]] = field(default_factory=list)
 
     def add(self, node_id: str, width: float) -> int:
+        """Append a DOT node; return its index."""
         self.ids.append(node_id)
         self.widths.append(width)
         self.labelled.append(0.0)

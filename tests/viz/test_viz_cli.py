@@ -1,4 +1,4 @@
-"""The command line's viz parts: a broken or slow Graphviz, ``steps --html``, ``train --animate``."""
+"""The command line's viz parts: a broken or slow Graphviz, `steps --html`, `train --animate`."""
 
 from __future__ import annotations
 
