@@ -27,7 +27,7 @@ EPILOG = """examples:
   chainrule train moons --out runs/moons
   chainrule train spirals --hidden 32,32 --optimizer momentum --epochs 300 --out runs/spirals
   chainrule graph 'tanh(x*w + b)' --set x=2 --set w=-3 --set b=6.88 --out graph.svg
-  chainrule steps 'tanh(x*w + b)' --set x=2 --set w=-3 --set b=6.88
+  chainrule steps 'tanh(x*w + b)' --set x=2 --set w=-3 --set b=6.88 --html steps.html
   chainrule optimizers --surface rosenbrock --out rosenbrock.png
 """
 
@@ -70,8 +70,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_expr_arguments(graph)
     graph.add_argument("--out", required=True, metavar="FILE",
                        help="the picture: .svg, .png, .pdf (need Graphviz) or .dot")
-    graph.add_argument("--rankdir", default="LR", choices=("LR", "TB", "RL", "BT"),
-                       help="layout direction (default LR: left to right)")
+    graph.add_argument("--rankdir", default=None, choices=("LR", "TB", "RL", "BT"),
+                       help="layout direction (default: left to right when that fits 1,000 pt, "
+                       "else top to bottom)")
     graph.set_defaults(func=run_graph)
 
     steps = sub.add_parser(
@@ -81,6 +82,9 @@ def build_parser() -> argparse.ArgumentParser:
         "each variable's gradient as a product of local derivatives (the chain rule).",
     )
     add_expr_arguments(steps)
+    steps.add_argument("--html", metavar="FILE",
+                       help="also write a self-contained page that steps through the pictures "
+                       "(prev/next buttons, a slider, arrow keys; needs Graphviz)")
     steps.set_defaults(func=run_steps)
 
     optimizers = sub.add_parser(

@@ -173,6 +173,11 @@ def _validate(args: argparse.Namespace) -> None:
                 f"--activation {args.activation} needs --engine tensor; the value engine's "
                 "micrograd-style MLP (nn.scalar) uses ReLU"
             )
+    if args.animate and not DATASETS[args.dataset].two_d:
+        raise CLIError(
+            f"--animate draws the decision boundary in the plane; {args.dataset} is not 2-D "
+            "(use moons, circles, xor, spirals or blobs)"
+        )
     if args.dataset == "digits" and (args.samples is not None or args.noise is not None):
         raise CLIError("--samples and --noise do not apply to digits (a fixed data set)")
 
@@ -214,7 +219,8 @@ def _png(fig: Any) -> bytes:
 
 
 def run_train(args: argparse.Namespace) -> int:
-    """Train, print a summary and write loss.png, decision_boundary.png, metrics.json, model.npz."""
+    """Train, print a summary and write loss.png, decision_boundary.png, metrics.json, model.npz
+    (and training.gif with ``--animate``)."""
     args.hidden_sizes = _parse_hidden(args.hidden)
     _validate(args)
     out_dir, created = check_out_dir(args.out)
@@ -246,6 +252,7 @@ def _train(args: argparse.Namespace, out_dir: Path) -> int:
         flush=True,
     )
     progress = None if args.progress == "auto" else args.progress == "on"
+    movie = _movie(args, model, X, y) if args.animate else None
     started = time.perf_counter()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", RuntimeWarning)
@@ -260,6 +267,7 @@ def _train(args: argparse.Namespace, out_dir: Path) -> int:
             seed=args.seed,
             progress=progress,
             validation_data=(X_test, y_test),
+            callbacks=[movie] if movie is not None else [],
         )
     seconds = time.perf_counter() - started
     for w in caught:
@@ -310,6 +318,8 @@ def _train(args: argparse.Namespace, out_dir: Path) -> int:
         "loss_history": [_finite_or_none(v) for v in history.loss],
         "args": {k: v for k, v in vars(args).items() if k not in ("func", "hidden_sizes")},
     }
+    if movie is not None:
+        targets[out_dir / "training.gif"] = movie.save
     text = json.dumps(metrics, indent=2) + "\n"
     targets[out_dir / "metrics.json"] = write_bytes(text.encode())
     targets[out_dir / "model.npz"] = model.save
@@ -321,6 +331,23 @@ def _train(args: argparse.Namespace, out_dir: Path) -> int:
     names = ", ".join(p.name for p in targets)
     print(f"wrote {names} to {out_dir}")
     return 0
+
+
+def _movie(args: argparse.Namespace, model: Any, X: np.ndarray, y: np.ndarray) -> Any:
+    """A TrainingMovie of the decision boundary and the losses, with the untrained model first."""
+    import nn
+    from viz import TrainingMovie
+
+    movie = TrainingMovie(
+        lambda grid: nn.predict(model, grid),
+        X,
+        y,
+        epochs=args.epochs,
+        resolution=80 if args.engine == "tensor" else 30,
+        title=f"{args.dataset}, {args.optimizer}",
+    )
+    movie.record(-1, [])
+    return movie
 
 
 def _finite_or_none(x: float) -> float | None:
@@ -355,6 +382,9 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
                         help="fraction held out for testing (default: 0.25)")
     parser.add_argument("--progress", default="auto", choices=("auto", "on", "off"),
                         help="progress bar (auto: only when stderr is a terminal)")
+    parser.add_argument("--animate", action="store_true",
+                        help="also write training.gif: the decision boundary and the loss "
+                        "curve over the epochs (2-D data sets)")
     parser.add_argument("--out", required=True, metavar="DIR",
                         help="directory for loss.png, decision_boundary.png, metrics.json, "
                         "model.npz (created if needed)")

@@ -24,6 +24,7 @@ from autograd import Value
 
 __all__ = [
     "ACTIVATIONS",
+    "class_grid",
     "plot_activation",
     "plot_activations",
     "plot_batch_modes",
@@ -235,24 +236,20 @@ def _to_numbers(out: Any) -> np.ndarray:
     return np.vectorize(lambda v: float(_unwrap(v)), otypes=[float])(arr)
 
 
-def plot_decision_boundary(
+def class_grid(
     predict: Callable[[np.ndarray], Any],
     X: np.ndarray,
     y: np.ndarray,
-    ax: Any = None,
     *,
     resolution: int = 100,
     margin: float = 0.5,
     threshold: float = 0.0,
-    title: str | None = None,
-) -> Any:
-    """Shade the regions a 2-D classifier assigns to each class and scatter the data.
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The class ``predict`` gives each point of a ``resolution²`` grid around the data.
 
-    ``predict`` maps an ``(M, 2)`` array of points to scores: one per point
-    (class = score > ``threshold``; use 0.5 for probabilities) or one row of
-    class scores per point (class = argmax). Values/Tensors are accepted.
-    The grid has ``resolution²`` points: a scalar (``Value``) model runs one
-    forward pass per point, so keep it near 50 there.
+    Returns the grid coordinates ``G0, G1`` and the classes ``Z`` (same shape).
+    ``predict`` maps an ``(M, 2)`` array to one score per point (class =
+    score > ``threshold``) or one row of class scores per point (argmax).
     """
     X = np.asarray(X, dtype=float)
     y = np.asarray(y).ravel()
@@ -274,7 +271,33 @@ def plot_decision_boundary(
             f"predict returned shape {scores.shape} for {len(grid)} points; expected "
             f"({len(grid)},) scores or ({len(grid)}, n_classes)"
         )
-    Z = classes.reshape(G0.shape)
+    return G0, G1, classes.reshape(G0.shape)
+
+
+def plot_decision_boundary(
+    predict: Callable[[np.ndarray], Any],
+    X: np.ndarray,
+    y: np.ndarray,
+    ax: Any = None,
+    *,
+    resolution: int = 100,
+    margin: float = 0.5,
+    threshold: float = 0.0,
+    title: str | None = None,
+) -> Any:
+    """Shade the regions a 2-D classifier assigns to each class and scatter the data.
+
+    ``predict`` maps an ``(M, 2)`` array of points to scores: one per point
+    (class = score > ``threshold``; use 0.5 for probabilities) or one row of
+    class scores per point (class = argmax). Values/Tensors are accepted.
+    The grid has ``resolution²`` points: a scalar (``Value``) model runs one
+    forward pass per point, so keep it near 50 there.
+    """
+    X = np.asarray(X, dtype=float)
+    y = np.asarray(y).ravel()
+    G0, G1, Z = class_grid(predict, X, y, resolution=resolution, margin=margin,
+                           threshold=threshold)
+    x0, x1 = G0[0], G1[:, 0]
     fig, ax = _figure_and_axes(ax, (5.0, 4.2))
     n_levels = max(int(Z.max()) + 1, 2)
     ax.contourf(G0, G1, Z, levels=np.arange(n_levels + 1) - 0.5, cmap="coolwarm", alpha=0.35)
@@ -314,6 +337,58 @@ def _path_points(path: Any) -> np.ndarray:
     return pts
 
 
+def _plot_limits(
+    surface: Any, named: Mapping[str, np.ndarray], xlim: Any, ylim: Any
+) -> tuple[tuple[float, float], tuple[float, float]]:
+    """The plot range: given, else the surface's, else around the paths."""
+    all_pts = np.concatenate([p for p in named.values() if len(p)] or [np.zeros((1, 2))])
+    pad = 0.15 * (np.ptp(all_pts, axis=0) + 1.0)
+    xlim = (
+        xlim
+        or getattr(surface, "xlim", None)
+        or (all_pts[:, 0].min() - pad[0], all_pts[:, 0].max() + pad[0])
+    )
+    ylim = (
+        ylim
+        or getattr(surface, "ylim", None)
+        or (all_pts[:, 1].min() - pad[1], all_pts[:, 1].max() + pad[1])
+    )
+    return xlim, ylim
+
+
+def _contour_levels(Z: np.ndarray, levels: int, log_levels: bool) -> Any:
+    """``levels`` contour levels, spaced geometrically for a non-negative surface if asked."""
+    finite = Z[np.isfinite(Z)]
+    if log_levels and finite.size and finite.min() >= 0 and (finite > 0).any():
+        lo = max(np.percentile(finite[finite > 0], 0.5), finite.max() * 1e-12)
+        return np.geomspace(lo, finite.max(), levels)
+    return levels
+
+
+def _mark_points(
+    ax: Any, surface: Any, named: Mapping[str, np.ndarray], start: Any, minima: Any
+) -> None:
+    """The start (black circle), minima (stars; filled: global) and saddles (crosses)."""
+    starts = [start] if start is not None else {tuple(p[0]) for p in named.values() if len(p)}
+    for s in starts:
+        ax.plot(*s, "o", color="k", ms=7, zorder=5)
+    if starts:
+        ax.plot([], [], "o", color="k", label="start")
+    if minima is None:
+        mins = [(m.x, m.y, getattr(m, "is_global", True)) for m in getattr(surface, "minima", ())]
+    else:
+        mins = [(float(m[0]), float(m[1]), True) for m in minima]
+    for mx, my, is_global in mins:
+        ax.plot(mx, my, "*", ms=14, mec="k", mfc="gold" if is_global else "white", zorder=6)
+    if mins:
+        ax.plot([], [], "*", ms=10, mec="k", mfc="gold", label="minimum")
+    saddles = getattr(surface, "saddles", ())
+    for sx, sy in saddles:
+        ax.plot(sx, sy, "x", color="k", ms=8, mew=1.5, zorder=6)
+    if saddles:
+        ax.plot([], [], "x", color="k", ms=7, label="saddle")
+
+
 def plot_optimizer_paths(
     surface: Any,
     paths: Mapping[str, Any],
@@ -338,53 +413,20 @@ def plot_optimizer_paths(
     crosses, the start a black circle (each path's first point by default).
     """
     named = {str(k): _path_points(v) for k, v in paths.items()}
-    all_pts = np.concatenate([p for p in named.values() if len(p)] or [np.zeros((1, 2))])
-    pad = 0.15 * (np.ptp(all_pts, axis=0) + 1.0)
-    xlim = (
-        xlim
-        or getattr(surface, "xlim", None)
-        or (all_pts[:, 0].min() - pad[0], all_pts[:, 0].max() + pad[0])
-    )
-    ylim = (
-        ylim
-        or getattr(surface, "ylim", None)
-        or (all_pts[:, 1].min() - pad[1], all_pts[:, 1].max() + pad[1])
-    )
+    xlim, ylim = _plot_limits(surface, named, xlim, ylim)
     X, Y, Z = _surface_grid(surface, xlim, ylim, resolution)
     if log_levels is None:
         log_levels = bool(getattr(surface, "log_levels", False))
     fig, ax = _figure_and_axes(ax, (6.0, 4.8))
-    finite = Z[np.isfinite(Z)]
-    if log_levels and finite.size and finite.min() >= 0 and (finite > 0).any():
-        lo = max(np.percentile(finite[finite > 0], 0.5), finite.max() * 1e-12)
-        lv = np.geomspace(lo, finite.max(), levels)
-    else:
-        lv = levels
-    ax.contour(X, Y, Z, levels=lv, cmap="viridis", linewidths=0.7, alpha=0.8)
+    ax.contour(X, Y, Z, levels=_contour_levels(Z, levels, log_levels), cmap="viridis",
+               linewidths=0.7, alpha=0.8)
     for k, (name, pts) in enumerate(named.items()):
         if not len(pts):
             continue
         ax.plot(pts[:, 0], pts[:, 1], "-", color=f"C{k}", lw=1.6, label=name)
         ax.plot(pts[:, 0], pts[:, 1], ".", color=f"C{k}", ms=3)
         ax.plot(*pts[-1], "o", color=f"C{k}", ms=6, mec="k", mew=0.6)
-    starts = [start] if start is not None else {tuple(p[0]) for p in named.values() if len(p)}
-    for s in starts:
-        ax.plot(*s, "o", color="k", ms=7, zorder=5)
-    if starts:
-        ax.plot([], [], "o", color="k", label="start")
-    if minima is None:
-        mins = [(m.x, m.y, getattr(m, "is_global", True)) for m in getattr(surface, "minima", ())]
-    else:
-        mins = [(float(m[0]), float(m[1]), True) for m in minima]
-    for mx, my, is_global in mins:
-        ax.plot(mx, my, "*", ms=14, mec="k", mfc="gold" if is_global else "white", zorder=6)
-    if mins:
-        ax.plot([], [], "*", ms=10, mec="k", mfc="gold", label="minimum")
-    saddles = getattr(surface, "saddles", ())
-    for sx, sy in saddles:
-        ax.plot(sx, sy, "x", color="k", ms=8, mew=1.5, zorder=6)
-    if saddles:
-        ax.plot([], [], "x", color="k", ms=7, label="saddle")
+    _mark_points(ax, surface, named, start, minima)
     ax.set_xlim(*xlim)
     ax.set_ylim(*ylim)
     ax.set_xlabel("x")
