@@ -14,6 +14,7 @@ from autograd import Tensor, Value
 from viz import draw_graph
 from viz._format import constant_text, fmt
 
+
 def constants(dot):
     """Constant boxes: id -> label."""
     return {k: a["label"] for k, a in dot.nodes.items() if a.get("tooltip") == '"constant"'}
