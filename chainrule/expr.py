@@ -322,7 +322,7 @@ def build(
             arg = results.pop()
             fn = FUNCTIONS[node.func.id]  # type: ignore[attr-defined]
             results.append(fn(arg) if isinstance(arg, Value) else fn(Value(arg)).data)
-        if ready and isinstance(results[-1], Value) and results[-1]._prev:
+        if ready and isinstance(results[-1], Value) and results[-1].parents:
             sources.setdefault(id(results[-1]), ast.unparse(node))
     (root,) = results
     return root, leaves, sources

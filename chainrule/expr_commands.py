@@ -41,7 +41,7 @@ def _evaluate(
     if unused:
         names = ", ".join(unused)
         print(f"chainrule: warning: --set {names} not used in EXPR (ignored)", file=sys.stderr)
-    if root._prev:  # an operation, not a bare variable: give the result a name
+    if root.parents:  # an operation, not a bare variable: give the result a name
         name = next((n for n in _ROOT_NAMES if n not in leaves), "f")
         while name in leaves:
             name += "_"
