@@ -269,8 +269,8 @@ class Module:
         :func:`nn.load` to rebuild the saved model.
         """
         with ModelArchive(path) as archive:
-            archive.check_expected(self._expected_state())
             _check_same_architecture(archive, self._architecture())
+            archive.check_expected(self._expected_state())
             state = archive.read_arrays()
         try:
             self.load_state_dict(state)
