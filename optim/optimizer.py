@@ -353,23 +353,7 @@ class Optimizer:
         A wrong type (``None``, a list) raises ``TypeError``, anything else
         ``ValueError``; either way the optimizer is unchanged.
         """
-        if not isinstance(state_dict, Mapping):
-            raise TypeError(
-                "load_state_dict expects the dict returned by state_dict(), with the keys "
-                f"'state' and 'param_groups'; got {_kind(state_dict)}"
-            )
-        if set(state_dict) != {"state", "param_groups"}:
-            raise ValueError(
-                "load_state_dict expects a dict with exactly the keys 'state' and "
-                f"'param_groups' (as returned by state_dict()), got {sorted(map(str, state_dict))}"
-            )
-        saved_groups = state_dict["param_groups"]
-        saved_state = state_dict["state"]
-        if not isinstance(saved_groups, list | tuple) or not isinstance(saved_state, Mapping):
-            raise ValueError(
-                "load_state_dict: 'param_groups' must be a list of dicts and 'state' a dict, "
-                f"got {_kind(saved_groups)} and {_kind(saved_state)}"
-            )
+        saved_groups, saved_state = _split_state_dict(state_dict)
         if len(saved_groups) != len(self.param_groups):
             raise ValueError(
                 f"load_state_dict: the saved state has {len(saved_groups)} parameter groups, "
@@ -552,6 +536,28 @@ class Optimizer:
             )
         lines.append(")")
         return "\n".join(lines)
+
+
+def _split_state_dict(state_dict: Any) -> tuple[list[Any] | tuple[Any, ...], Mapping[Any, Any]]:
+    """``(param_groups, state)`` of a state dict, after checking its outer structure."""
+    if not isinstance(state_dict, Mapping):
+        raise TypeError(
+            "load_state_dict expects the dict returned by state_dict(), with the keys "
+            f"'state' and 'param_groups'; got {_kind(state_dict)}"
+        )
+    if set(state_dict) != {"state", "param_groups"}:
+        raise ValueError(
+            "load_state_dict expects a dict with exactly the keys 'state' and "
+            f"'param_groups' (as returned by state_dict()), got {sorted(map(str, state_dict))}"
+        )
+    saved_groups = state_dict["param_groups"]
+    saved_state = state_dict["state"]
+    if not isinstance(saved_groups, list | tuple) or not isinstance(saved_state, Mapping):
+        raise ValueError(
+            "load_state_dict: 'param_groups' must be a list of dicts and 'state' a dict, "
+            f"got {_kind(saved_groups)} and {_kind(saved_state)}"
+        )
+    return saved_groups, saved_state
 
 
 def _as_index(key: Any) -> int:
