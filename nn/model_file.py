@@ -55,6 +55,8 @@ _NPY = ".npy"
 _MAX_META_BYTES = 1 << 20
 _CHUNK = 1 << 20
 _FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # the same model gives the same bytes
+# What reading a damaged, encrypted or oddly compressed member raises.
+_DAMAGED = (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError)
 
 
 class ModelFileError(ValueError):
@@ -200,8 +202,8 @@ class ModelArchive:
                 stored = info.file_size - stream.tell()
         except ModelFileError as exc:
             raise self.error(str(exc)) from None
-        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError) as exc:
-            raise self.error(f"has a damaged member {info.filename!r} ({exc})") from None
+        except _DAMAGED as exc:
+            raise self.error(_unreadable(info, exc)) from None
         if header.dtype.hasobject:
             raise self.error(
                 f"has a member {name!r} of Python objects (dtype {header.dtype}), which would "
@@ -227,8 +229,8 @@ class ModelArchive:
             with self._zip.open(info) as stream:
                 raw = stream.read(_MAX_META_BYTES + 1)
             meta = json.loads(raw.decode("utf-8"))
-        except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
-            raise self.error(f"has a damaged {META_MEMBER} ({exc})") from None
+        except _DAMAGED as exc:
+            raise self.error(f"has a damaged or unreadable {META_MEMBER} ({exc})") from None
         except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
             raise self.error(f"has a {META_MEMBER} that is not valid JSON ({exc})") from None
         if not isinstance(meta, dict) or meta.get("format") != FORMAT:
@@ -288,8 +290,8 @@ class ModelArchive:
                     raise ModelFileError(f"has data after the array in member {name!r}")
         except ModelFileError as exc:
             raise self.error(str(exc)) from None
-        except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
-            raise self.error(f"has a damaged member {info.filename!r} ({exc})") from None
+        except _DAMAGED as exc:
+            raise self.error(_unreadable(info, exc)) from None
         if header.fortran_order:
             arr = flat.reshape(header.shape[::-1]).T
         else:
@@ -297,6 +299,10 @@ class ModelArchive:
         if not header.dtype.isnative:
             arr = arr.astype(header.dtype.newbyteorder("="))
         return arr
+
+
+def _unreadable(info: zipfile.ZipInfo, exc: BaseException) -> str:
+    return f"has a damaged or unreadable member {info.filename!r} ({exc})"
 
 
 def _open_checked(path: Path) -> BinaryIO:

@@ -86,7 +86,21 @@ def test_a_flipped_data_byte_fails_the_crc_and_changes_nothing(tmp_path, model):
     last = info.header_offset + 30 + name_len + extra_len + info.compress_size - 1
     data[last] ^= 0xFF
     (tmp_path / "m.npz").write_bytes(bytes(data))
-    _refused(model, tmp_path / "m.npz", ModelFileError, "damaged member 'layers.2.bias.npy'")
+    _refused(model, tmp_path / "m.npz", ModelFileError,
+             r"damaged or unreadable member 'layers\.2\.bias\.npy' \(Bad CRC-32")
+
+
+def test_an_encrypted_member_is_refused(tmp_path, model):
+    _archive(tmp_path / "m.npz", _mlp_members(model))
+    data = bytearray((tmp_path / "m.npz").read_bytes())
+    name = b"layers.0.bias.npy"
+    central = data.index(b"PK\x01\x02")  # the first central directory entry
+    while data[central + 46 : central + 46 + len(name)] != name:
+        central = data.index(b"PK\x01\x02", central + 4)
+    data[central + 8] |= 0x1  # general purpose flag bit 0: encrypted, needs a password
+    (tmp_path / "m.npz").write_bytes(bytes(data))
+    _refused(model, tmp_path / "m.npz", ModelFileError,
+             r"unreadable member 'layers\.0\.bias\.npy' \(File .* is encrypted")
 
 
 def test_a_member_whose_header_claims_more_than_it_stores_is_refused(tmp_path, model):
