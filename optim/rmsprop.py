@@ -35,6 +35,8 @@ class RMSProp(Optimizer):
         weight_decay: default 0. momentum: default 0. centered: default False.
     """
 
+    _nonnegative_state = ("square_avg",)
+
     def __init__(
         self,
         params: Iterable[Any],

@@ -30,16 +30,34 @@ class Result:
     stderr: str
 
 
-def run_cli(*args: str, cwd: Path, timeout: float = 120) -> Result:
-    """Run ``chainrule ARGS`` in ``cwd`` with stdout/stderr captured (not a terminal)."""
+def cli_environment() -> dict[str, str]:
+    """The environment the tests run the command in (this checkout first on the path)."""
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
     env["MPLBACKEND"] = "Agg"
     env["PYTHONIOENCODING"] = "utf-8"
+    return env
+
+
+def start_cli(*args: str, cwd: Path) -> subprocess.Popen:
+    """Start ``chainrule ARGS`` in ``cwd`` with text pipes for stdout and stderr."""
+    return subprocess.Popen(
+        [*chainrule_command(), *args],
+        cwd=cwd,
+        env=cli_environment(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        encoding="utf-8",
+    )
+
+
+def run_cli(*args: str, cwd: Path, timeout: float = 120) -> Result:
+    """Run ``chainrule ARGS`` in ``cwd`` with stdout/stderr captured (not a terminal)."""
     proc = subprocess.run(
         [*chainrule_command(), *args],
         cwd=cwd,
-        env=env,
+        env=cli_environment(),
         capture_output=True,
         text=True,
         encoding="utf-8",
