@@ -126,11 +126,20 @@ class TrainingMovie:
             raise ValueError(f"fps must be a number in (0, 50], got {fps!r}")
         from matplotlib.animation import FuncAnimation, PillowWriter
 
+        class GifWriter(PillowWriter):
+            """PillowWriter that writes GIF whatever the file's name (a temporary file's too)."""
+
+            def finish(self) -> None:
+                self._frames[0].save(
+                    self.outfile, format="GIF", save_all=True, append_images=self._frames[1:],
+                    duration=int(1000 / self.fps), loop=0,
+                )
+
         fig, draw = self._figure(dpi)
         order = list(range(len(self.frames))) + [len(self.frames) - 1] * int(fps)
         animation = FuncAnimation(fig, lambda k: draw(order[k]), frames=len(order), blit=False)
         path = Path(path)
-        animation.save(str(path), writer=PillowWriter(fps=fps), dpi=dpi)
+        animation.save(str(path), writer=GifWriter(fps=fps), dpi=dpi)
         return path
 
     def _figure(self, dpi: int) -> tuple[Any, Callable[[int], list]]:
