@@ -165,8 +165,8 @@ class MLP(Module):
     def __init__(
         self,
         sizes: Sequence[int],
-        activation: str | type[Module] | None = "relu",
-        output_activation: str | type[Module] | None = None,
+        activation: str | Module | type[Module] | None = "relu",
+        output_activation: str | Module | type[Module] | None = None,
         init: str = "pytorch",
         bias: bool = True,
         dtype: Any = np.float64,

@@ -86,7 +86,7 @@ def _recorded_architecture(archive: ModelArchive) -> dict[str, Any]:
 def _build(archive: ModelArchive, arch: dict[str, Any], max_parameters: int | None) -> Module:
     """Validate the architecture record and build the (randomly initialised) model."""
     kind = arch.get("model")
-    keys = {"nn.MLP": _TENSOR_KEYS, "nn.scalar.MLP": _SCALAR_KEYS}.get(kind)  # type: ignore[arg-type]
+    keys = {"nn.MLP": _TENSOR_KEYS, "nn.scalar.MLP": _SCALAR_KEYS}.get(str(kind))
     if keys is None:
         raise archive.error(f"records an unknown model type {kind!r:.60}")
     if set(arch) != keys:

@@ -32,7 +32,7 @@ import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import IO, Any, BinaryIO
 
 import numpy as np
 
@@ -327,7 +327,7 @@ def _open_checked(path: Path) -> BinaryIO:
     return f
 
 
-def _npy_header(stream: BinaryIO, name: str) -> ArrayHeader:
+def _npy_header(stream: IO[bytes], name: str) -> ArrayHeader:
     """Read a member's ``.npy`` magic and header (no data)."""
     try:
         version = np.lib.format.read_magic(stream)
@@ -349,7 +349,7 @@ def _npy_header(stream: BinaryIO, name: str) -> ArrayHeader:
     return ArrayHeader(name, tuple(int(n) for n in shape), np.dtype(dtype), bool(fortran))
 
 
-def _read_exactly(stream: BinaryIO, out: np.ndarray, nbytes: int, name: str) -> None:
+def _read_exactly(stream: IO[bytes], out: np.ndarray, nbytes: int, name: str) -> None:
     """Fill the byte array ``out`` from ``stream`` in chunks (no second copy of the data)."""
     pos = 0
     while pos < nbytes:

@@ -78,9 +78,10 @@ class MLP(Module):
         self.scope_name = "MLP"
 
     def forward(self, x: Sequence[Value | float]) -> Value | list[Value]:
+        out: Any = x
         for layer in self.layers:
-            x = layer(x)
-        return x
+            out = layer(out)
+        return out
 
     def __repr__(self) -> str:
         return f"MLP of [{', '.join(str(layer) for layer in self.layers)}]"

@@ -11,7 +11,7 @@ import sys
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 import numpy as np
 
@@ -230,7 +230,8 @@ class _Trainer:
         total, seen = 0.0, 0
         outs: list[np.ndarray] = []
         targets: list[np.ndarray] = []
-        for b, (Xb, yb) in enumerate(batches):
+        for b, (Xb, y_batch) in enumerate(batches):
+            yb = cast(np.ndarray, y_batch)  # fit always batches targets with the inputs
             value, as_array = self.step(Xb, yb)
             if not math.isfinite(value):
                 history.stopped_early = True

@@ -472,13 +472,13 @@ class Optimizer:
                     scalar_state[name][j] = float(value)
         array_state: list[State | None] = []
         for p, pos in zip(gp.arrays, gp.array_pos):
-            entry = entries.get(pos)
-            if entry is None or not keys:
+            found = entries.get(pos)
+            if found is None or not keys:
                 array_state.append(None)
                 continue
             state: State = {}
             for name in keys:
-                value = entry[name]
+                value = found[name]
                 if name == "step":
                     value = value.item() if isinstance(value, np.ndarray) else value
                     _check_step(value)
@@ -563,7 +563,7 @@ def _split_state_dict(state_dict: Any) -> tuple[list[Any] | tuple[Any, ...], Map
 def _as_index(key: Any) -> int:
     if isinstance(key, str) and key.isascii() and key.isdigit():
         return int(key)
-    if isinstance(key, numbers.Integral) and not isinstance(key, bool) and key >= 0:
+    if isinstance(key, numbers.Integral) and not isinstance(key, bool) and int(key) >= 0:
         return int(key)
     raise ValueError(
         f"load_state_dict: parameter index {key!r:.40} is not an integer >= 0 "

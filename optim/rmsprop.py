@@ -64,7 +64,7 @@ class RMSProp(Optimizer):
         check_hyper("centered", centered, isinstance(centered, bool), "True or False")
 
     def _state_keys(self, group: Mapping[str, Any]) -> tuple[str, ...]:
-        keys = ("step", "square_avg")
+        keys: tuple[str, ...] = ("step", "square_avg")
         if group["momentum"] > 0:
             keys += ("momentum_buffer",)
         if group["centered"]:

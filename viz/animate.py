@@ -130,8 +130,9 @@ class TrainingMovie:
             """PillowWriter that writes GIF whatever the file's name (a temporary file's too)."""
 
             def finish(self) -> None:
-                self._frames[0].save(
-                    self.outfile, format="GIF", save_all=True, append_images=self._frames[1:],
+                frames = self._frames  # type: ignore[attr-defined]  # PillowWriter's own list
+                frames[0].save(
+                    self.outfile, format="GIF", save_all=True, append_images=frames[1:],
                     duration=int(1000 / self.fps), loop=0,
                 )
 
@@ -139,7 +140,7 @@ class TrainingMovie:
         order = list(range(len(self.frames))) + [len(self.frames) - 1] * int(fps)
         animation = FuncAnimation(fig, lambda k: draw(order[k]), frames=len(order), blit=False)
         path = Path(path)
-        animation.save(str(path), writer=GifWriter(fps=fps), dpi=dpi)
+        animation.save(str(path), writer=GifWriter(fps=fps), dpi=dpi)  # type: ignore[arg-type]
         return path
 
     def _figure(self, dpi: int) -> tuple[Any, Callable[[int], list]]:
