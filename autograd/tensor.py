@@ -44,7 +44,7 @@ from ._tensor_args import (
     to_array,
 )
 from .ops import REGISTRY, Op
-from .ops._math import ARRAY, NODE, Masked, keep_shape
+from .ops._math import ARRAY, ARRAY_IN_BACKWARD, NODE, Masked, keep_shape
 
 __all__ = ["Tensor", "apply"]
 
@@ -207,15 +207,29 @@ def _operands(node: Tensor) -> tuple[list[Any], list[bool]]:
     return datas, wants
 
 
+def _select(condition: Any, values: np.ndarray) -> np.ndarray:
+    """``values`` where ``condition``, an exact 0 elsewhere (``np.where(condition, values, 0)``).
+
+    When every value is finite, multiplying by the boolean mask gives the same
+    numbers (up to the sign of a zero) about four times faster than
+    ``np.where``; a non-finite value (an infinite upstream gradient) takes
+    ``np.where``, since ``inf · 0`` would be ``nan``. One sum tells the two
+    cases apart: it is finite exactly when no value is inf or nan (or, rarely,
+    when the sum overflows, which merely takes the slow path).
+    """
+    total = np.add.reduce(values, axis=None)
+    if total - total == 0:
+        return values * condition
+    return np.where(condition, values, 0.0)
+
+
 def _times(g: Any, d: Any) -> Any:
     """The contribution ``g · d`` of a local derivative ``d`` (selected where masked)."""
     if d is None:
         return None
     if type(d) is Masked:
         v = d.d
-        if type(v) is float and v == 1.0:
-            return np.where(d.condition, g, 0.0)
-        return np.where(d.condition, g * v, 0.0)
+        return _select(d.condition, g if type(v) is float and v == 1.0 else g * v)
     if type(d) is float:
         if d == 1.0:
             return g
@@ -359,14 +373,27 @@ class Tensor:
         node was made.
         """
         op = self._op
+        args = self._args
+        prev = self._prev
+        if len(args) == 1:  # the common case, a function of one tensor: no bookkeeping
+            x = args[0]
+            stamp = self._stamp
+            if self._version > stamp or x._version > stamp:
+                raise _modified_error(self, self if self._version > stamp else x)
+            if op.derivative is not None:
+                (d,) = op._derivative(ARRAY_IN_BACKWARD, (x._data,), self._data, self._params)
+                c = _times(grad, d)
+            else:
+                (c,) = op._vjp(ARRAY_IN_BACKWARD, grad, (x._data,), self._data, self._params,
+                               _WANT_ONE)
+            return (_fit(c, x, grad),)
         datas, wants = _operands(self)
         if op.derivative is not None:
-            ds = op._derivative(ARRAY, datas, self._data, self._params)
+            ds = op._derivative(ARRAY_IN_BACKWARD, datas, self._data, self._params)
             contributions = [_times(grad, d) for d, w in zip(ds, wants) if w]
         else:
-            cs = op._vjp(ARRAY, grad, datas, self._data, self._params, tuple(wants))
+            cs = op._vjp(ARRAY_IN_BACKWARD, grad, datas, self._data, self._params, tuple(wants))
             contributions = [c for c, w in zip(cs, wants) if w]
-        prev = self._prev
         if len(prev) == 1:
             return (_fit(contributions[0], prev[0], grad),)
         return tuple([_fit(c, p, grad) for c, p in zip(contributions, prev)])
@@ -861,6 +888,7 @@ class Tensor:
 
 
 _ADD, _SUB, _MUL, _DIV, _POW = (_OPS[k] for k in ("add", "sub", "mul", "div", "pow"))
+_WANT_ONE = (True,)
 _tensor_args.TENSOR_TYPE = Tensor
 
 # The registry's docstrings are the methods' docstrings (written once, with the formula).

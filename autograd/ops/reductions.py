@@ -57,13 +57,9 @@ SUM = define_op(
 )
 
 
-def _mean(m: Any, x: Any, *, axes: tuple[int, ...], keepdims: bool) -> Any:
-    return m.divide(m.sum(x, axes, keepdims), _count(x.shape, axes))  # nan for an empty axis
-
-
 MEAN = define_op(
     "mean",
-    forward=_mean,
+    forward=lambda m, x, *, axes, keepdims: m.mean(x, axes, keepdims),  # nan for an empty axis
     vjp=lambda m, g, x, axes: (m.unreduce(g * _ratio(1.0, _count(x.shape, axes)), x.shape, axes),),
     kind="reduction",
     method="mean",
