@@ -1,5 +1,6 @@
 """chainrule's autodiff engine: scalar :class:`Value` and numpy :class:`Tensor` on one core."""
 
+from . import onnx  # autograd.onnx.export; imports the onnx package only when it runs
 from ._core import (
     backward,
     current_scope,
@@ -58,6 +59,7 @@ __all__ = [
     "minimum",
     "name_scope",
     "no_grad",
+    "onnx",
     "softmax_cross_entropy",
     "stack",
     "topological_order",

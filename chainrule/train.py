@@ -175,6 +175,18 @@ def _validate(args: argparse.Namespace) -> None:
             )
     if args.dataset == "digits" and (args.samples is not None or args.noise is not None):
         raise CLIError("--samples and --noise do not apply to digits (a fixed data set)")
+    if args.onnx:
+        _check_onnx(args.engine)
+
+
+def _check_onnx(engine: str) -> None:
+    """``--onnx``: the tensor engine and the onnx package, checked before any training."""
+    if engine != "tensor":
+        raise CLIError("--onnx needs --engine tensor (Value models have no ONNX export)")
+    try:
+        import onnx  # noqa: F401
+    except ImportError:
+        raise CLIError("--onnx needs the onnx package: pip install 'chainrule[onnx]'") from None
 
 
 def _load(args: argparse.Namespace) -> tuple[np.ndarray, np.ndarray]:
@@ -214,7 +226,10 @@ def _png(fig: Any) -> bytes:
 
 
 def run_train(args: argparse.Namespace) -> int:
-    """Train, print a summary and write loss.png, decision_boundary.png, metrics.json, model.npz."""
+    """Train, print a summary, write loss.png, decision_boundary.png, metrics.json, model.npz.
+
+    With ``--onnx``, also model.onnx (checked before training: tensor engine, onnx installed).
+    """
     args.hidden_sizes = _parse_hidden(args.hidden)
     _validate(args)
     out_dir, created = check_out_dir(args.out)
@@ -313,6 +328,8 @@ def _train(args: argparse.Namespace, out_dir: Path) -> int:
     text = json.dumps(metrics, indent=2) + "\n"
     targets[out_dir / "metrics.json"] = write_bytes(text.encode())
     targets[out_dir / "model.npz"] = model.save
+    if args.onnx:  # any batch size; the input is "input", the logits "output"
+        targets[out_dir / "model.onnx"] = lambda path: model.to_onnx(path, X_train[:1])
     write_files(targets)
     print(
         f"final loss {final_loss:.4g} | train accuracy {100 * train_acc:.1f}% | "
@@ -355,6 +372,9 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
                         help="fraction held out for testing (default: 0.25)")
     parser.add_argument("--progress", default="auto", choices=("auto", "on", "off"),
                         help="progress bar (auto: only when stderr is a terminal)")
+    parser.add_argument("--onnx", action="store_true",
+                        help="also write model.onnx (tensor engine; needs "
+                        "pip install 'chainrule[onnx]')")
     parser.add_argument("--out", required=True, metavar="DIR",
                         help="directory for loss.png, decision_boundary.png, metrics.json, "
                         "model.npz (created if needed)")

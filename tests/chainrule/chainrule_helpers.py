@@ -30,10 +30,15 @@ class Result:
     stderr: str
 
 
-def run_cli(*args: str, cwd: Path, timeout: float = 120) -> Result:
-    """Run ``chainrule ARGS`` in ``cwd`` with stdout/stderr captured (not a terminal)."""
+def run_cli(*args: str, cwd: Path, timeout: float = 120, path_first: Path | None = None) -> Result:
+    """Run ``chainrule ARGS`` in ``cwd`` with stdout/stderr captured (not a terminal).
+
+    ``path_first``: a directory put first on ``PYTHONPATH`` (e.g. one holding a
+    stand-in ``onnx.py`` that fails to import, to play "onnx is not installed").
+    """
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
+    first = [str(path_first)] if path_first else []
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [*first, str(REPO), env.get("PYTHONPATH")]))
     env["MPLBACKEND"] = "Agg"
     env["PYTHONIOENCODING"] = "utf-8"
     proc = subprocess.run(
@@ -46,6 +51,14 @@ def run_cli(*args: str, cwd: Path, timeout: float = 120) -> Result:
         timeout=timeout,
     )
     return Result(proc.returncode, proc.stdout, proc.stderr)
+
+
+def not_installed(directory: Path, *modules: str) -> Path:
+    """Write stand-ins for ``modules`` into ``directory`` that raise ImportError; return it."""
+    directory.mkdir(parents=True, exist_ok=True)
+    for name in modules:
+        (directory / f"{name}.py").write_text(f"raise ImportError('{name} is not installed')\n")
+    return directory
 
 
 def files_under(path: Path) -> set[str]:
