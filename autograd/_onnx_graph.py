@@ -328,8 +328,9 @@ class Graph:
         record of that name; otherwise, or for an entry :func:`FORMULA`, the op's
         own forward formula is evaluated in an :class:`OnnxNamespace`.
         """
-        if shape is None:
-            result = np.asarray(op.evaluator(ARRAY)(*_zeros_like(list(operands)), **params))
+        if shape is None:  # the engine's own kernels on zeros give the result's shape and dtype
+            with np.errstate(all="ignore"):
+                result = np.asarray(op.evaluator(ARRAY)(*_zeros_like(list(operands)), **params))
             shape, dtype = result.shape, result.dtype
         dtype = np.dtype(dtype)
         xs = [self.operand(x, dtype) for x in operands]

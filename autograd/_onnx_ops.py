@@ -224,40 +224,26 @@ def _slice_bounds(s: slice) -> tuple[int, int, int]:
 
 def _basic_index(g: Graph, x: Symbol, items: list[Any], shape: Any, dtype: Any) -> Symbol:
     """Slice (ints as one-element slices), Squeeze the int axes, Unsqueeze the None axes."""
-    starts, ends, axes, steps, squeeze, unsqueeze = [], [], [], [], [], []
-    axis = position = 0
-    for item in items:
-        if item is None:
-            unsqueeze.append(position)
-            position += 1
-            continue
-        if _is_int(item):
-            i = int(item)
-            starts.append(i)
-            ends.append(INT64_MAX if i == -1 else i + 1)
-            steps.append(1)
-            axes.append(axis)
-            squeeze.append(axis)
-        else:
-            if item != slice(None) and item != slice(None, None, 1):
-                start, end, step = _slice_bounds(item)
-                starts.append(start)
-                ends.append(end)
-                steps.append(step)
-                axes.append(axis)
-            position += 1
-        axis += 1
+    per_axis = [item for item in items if item is not None]  # one per input axis
+    as_slices = [slice(i, None if i == -1 else i + 1) if _is_int(i) else i for i in per_axis]
+    squeeze = [axis for axis, item in enumerate(per_axis) if _is_int(item)]
+    unsqueeze = [position for position, item in enumerate(i for i in items if not _is_int(i))
+                 if item is None]  # where each new axis sits in the result
+    sliced = [(axis, s) for axis, s in enumerate(as_slices) if s not in (slice(None),
+                                                                         slice(None, None, 1))]
     out = x
-    if axes:
-        sliced = tuple(
-            1 if a in squeeze else len(range(*item.indices(x.shape[a]))) if a in axes
-            else x.shape[a]
-            for a, item in enumerate(i for i in items if i is not None)
-        )
-        out = g.node("Slice", [out, g.ints(starts, "starts"), g.ints(ends, "ends"),
-                               g.ints(axes, "axes"), g.ints(steps, "steps")], sliced, dtype)
+    if sliced:
+        bounds = [_slice_bounds(s) for _, s in sliced]
+        view = np.broadcast_to(np.empty((), bool), x.shape)[tuple(as_slices)]  # for its shape
+        out = g.node("Slice", [
+            x,
+            g.ints([b[0] for b in bounds], "starts"),
+            g.ints([b[1] for b in bounds], "ends"),
+            g.ints([axis for axis, _ in sliced], "axes"),
+            g.ints([b[2] for b in bounds], "steps"),
+        ], view.shape, dtype)
     if squeeze:
-        kept = tuple(n for a, n in enumerate(out.shape) if a not in squeeze)
+        kept = tuple(n for axis, n in enumerate(out.shape) if axis not in squeeze)
         out = g.node("Squeeze", [out, g.ints(squeeze, "axes")], kept, dtype)
     if unsqueeze:
         out = g.node("Unsqueeze", [out, g.ints(unsqueeze, "axes")], shape, dtype)
