@@ -149,9 +149,9 @@ def export(
     arrays, labels = _examples(example_inputs)
     names = _input_names(input_names, labels)
     params = {id(t): str(name) for name, t in (parameter_names or {}).items()}
+    bigger = _one_more_row(arrays) if dynamic_batch else None  # checked before tracing
     traced = _Trace(onnx, fn, arrays, names, output_names, params, opset)
-    if dynamic_batch:
-        bigger = _one_more_row(arrays)
+    if bigger is not None:
         try:
             second = _Trace(onnx, fn, bigger, names, output_names, params, opset)
         except Exception as error:

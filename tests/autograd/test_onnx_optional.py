@@ -37,7 +37,7 @@ def test_importing_autograd_and_nn_does_not_import_onnx():
 def test_without_onnx_export_raises_an_import_error_with_the_install_line(tmp_path):
     fake = tmp_path / "fake"
     fake.mkdir()
-    (fake / "onnx.py").write_text("raise ImportError('onnx is not installed')\n")
+    (fake / "onnx.py").write_text("raise ModuleNotFoundError(\"No module named 'onnx'\")\n")
     result = _python(
         """
         import numpy as np

@@ -54,10 +54,12 @@ def run_cli(*args: str, cwd: Path, timeout: float = 120, path_first: Path | None
 
 
 def not_installed(directory: Path, *modules: str) -> Path:
-    """Write stand-ins for ``modules`` into ``directory`` that raise ImportError; return it."""
+    """Write stand-ins for ``modules`` into ``directory`` that fail as a missing one; return it."""
     directory.mkdir(parents=True, exist_ok=True)
     for name in modules:
-        (directory / f"{name}.py").write_text(f"raise ImportError('{name} is not installed')\n")
+        (directory / f"{name}.py").write_text(
+            f"raise ModuleNotFoundError(\"No module named '{name}'\", name='{name}')\n"
+        )
     return directory
 
 
