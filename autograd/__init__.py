@@ -1,6 +1,6 @@
 """chainrule's autodiff engine: scalar :class:`Value` and numpy :class:`Tensor` on one core."""
 
-from . import onnx  # autograd.onnx.export; imports the onnx package only when it runs
+from . import onnx as onnx  # autograd.onnx.export (onnx itself is imported when it runs)
 from ._core import (
     backward,
     current_scope,
@@ -59,7 +59,6 @@ __all__ = [
     "minimum",
     "name_scope",
     "no_grad",
-    "onnx",
     "softmax_cross_entropy",
     "stack",
     "topological_order",
