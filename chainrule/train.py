@@ -196,6 +196,8 @@ def _validate(args: argparse.Namespace) -> None:
             f"have {n_params:,} parameters; chainrule train allows up to {MAX_PARAMETERS:,}: "
             "use fewer or smaller hidden layers"
         )
+    if args.onnx:
+        _check_onnx(args.engine)
 
 
 def _layer_sizes(args: argparse.Namespace) -> list[int]:
@@ -208,6 +210,16 @@ def _layer_sizes(args: argparse.Namespace) -> list[int]:
 def count_parameters(sizes: list[int]) -> int:
     """Weights and biases of a fully connected MLP with these layer sizes."""
     return sum(n_in * n_out + n_out for n_in, n_out in itertools.pairwise(sizes))
+
+
+def _check_onnx(engine: str) -> None:
+    """``--onnx``: the tensor engine and the onnx package, checked before any training."""
+    if engine != "tensor":
+        raise CLIError("--onnx needs --engine tensor (Value models have no ONNX export)")
+    try:
+        import onnx  # noqa: F401
+    except ImportError:
+        raise CLIError("--onnx needs the onnx package: pip install 'chainrule[onnx]'") from None
 
 
 def _load(args: argparse.Namespace) -> tuple[np.ndarray, np.ndarray]:
@@ -247,8 +259,11 @@ def _png(fig: Any) -> bytes:
 
 
 def run_train(args: argparse.Namespace) -> int:
-    """Train, print a summary and write loss.png, decision_boundary.png, metrics.json, model.npz
-    (and training.gif with ``--animate``)."""
+    """Train, print a summary, write loss.png, decision_boundary.png, metrics.json, model.npz.
+
+    With ``--animate`` also training.gif; with ``--onnx`` also model.onnx (checked before
+    training: tensor engine, onnx installed).
+    """
     args.hidden_sizes = _parse_hidden(args.hidden)
     _validate(args)
     out_dir, created = check_out_dir(args.out)
@@ -407,6 +422,8 @@ def _output_files(
     metrics = _metrics(args, data, result, sizes, n_params, lr, batch)
     targets[out_dir / "metrics.json"] = write_bytes((json.dumps(metrics, indent=2) + "\n").encode())
     targets[out_dir / "model.npz"] = model.save
+    if args.onnx:  # any batch size; the input is "input", the logits "output"
+        targets[out_dir / "model.onnx"] = lambda path: model.to_onnx(path, data.X_train[:1])
     return targets
 
 
@@ -491,6 +508,9 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--animate", action="store_true",
                         help="also write training.gif: the decision boundary and the loss "
                         "curve over the epochs (2-D data sets)")
+    parser.add_argument("--onnx", action="store_true",
+                        help="also write model.onnx (tensor engine; needs "
+                        "pip install 'chainrule[onnx]')")
     parser.add_argument("--out", required=True, metavar="DIR",
                         help="directory for loss.png, decision_boundary.png, metrics.json, "
                         "model.npz (created if needed)")

@@ -12,6 +12,7 @@
 * :mod:`nn.training` — ``fit()`` and ``History``;
 * :mod:`nn.lecture` — the lecture's 3-3-2 network and its chain-rule products;
 * :mod:`nn.torch_bridge` — ``to_torch`` / ``from_torch`` (PyTorch is optional, imported lazily).
+* ``Module.to_onnx(path, example)`` — an ONNX file (onnx is optional, imported lazily).
 
 ``nn`` does not import ``optim``: ``fit`` takes any object with ``step()`` and
 ``zero_grad()``.

@@ -171,6 +171,52 @@ class Module:
 
         return to_torch(self)
 
+    def to_onnx(
+        self,
+        path: str | os.PathLike[str],
+        example: Any,
+        *,
+        dynamic_batch: bool = True,
+        input_name: str = "input",
+        output_name: str = "output",
+    ) -> Any:
+        """Write this model to ``path`` as an ONNX model, traced on ``example``; return it.
+
+        ``example`` is a batch of inputs (e.g. ``X[:1]``); an array is converted
+        to the parameters' dtype (pass a Tensor to choose another). The
+        parameters become initializers named as in :meth:`named_parameters`
+        (``layers.0.weight``); the graph's input is ``input_name`` and its
+        output ``output_name``. With ``dynamic_batch`` (the default) the
+        model takes any number of rows. Works on any Tensor model whose ops
+        have an ONNX form (all of the registry's do); a ``Value`` model
+        (``nn.scalar``) is refused. Needs ``pip install 'chainrule[onnx]'``;
+        see :func:`autograd.onnx.export`. Run it with onnxruntime::
+
+            session = onnxruntime.InferenceSession(path)
+            (logits,) = session.run(None, {"input": X})
+        """
+        from autograd import Tensor, onnx
+
+        named = self.named_parameters()
+        if any(type(p) is Value for _, p in named):
+            raise TypeError(
+                f"to_onnx exports Tensor models; {type(self).__name__} computes with Value "
+                "scalars (nn.scalar), which have no ONNX export. Build it from nn.Linear / "
+                "nn.MLP instead."
+            )
+        dtypes = {p.data.dtype for _, p in named}
+        if not isinstance(example, Tensor) and len(dtypes) == 1:
+            example = np.asarray(example, dtype=dtypes.pop())
+        return onnx.export(
+            self,
+            example,
+            path=path,
+            input_names=[input_name],
+            output_names=[output_name],
+            parameter_names=dict(named),
+            dynamic_batch=dynamic_batch,
+        )
+
     # -- printing -----------------------------------------------------------
 
     def extra_repr(self) -> str:
