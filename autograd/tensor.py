@@ -242,7 +242,10 @@ def _fit(c: Any, parent: Tensor, grad: np.ndarray) -> Any:
     """A contribution made into ``parent``'s gradient: its shape, dtype and own array.
 
     ``None`` (a rule's "no gradient flows", e.g. through ``sign``) becomes zeros:
-    the parent was reached, so its ``.grad`` is an array, as in PyTorch.
+    the parent was reached, so its ``.grad`` is an array, as in PyTorch. A
+    float64 contribution to a float32 *intermediate* node stays float64 when
+    float32 cannot hold it (a rule widened it because it overflows there, see
+    ``binary_cross_entropy``), so that it can flow on to a finite gradient.
     """
     if c is None:
         return np.zeros(parent._data.shape, parent._data.dtype)
@@ -251,11 +254,19 @@ def _fit(c: Any, parent: Tensor, grad: np.ndarray) -> Any:
         c = np.asarray(c)
     if c.shape != pdata.shape:
         c = unbroadcast(c, pdata.shape)
-    if c.dtype != pdata.dtype:
+    if c.dtype != pdata.dtype and not (parent._prev and _overflows(c, pdata.dtype)):
         c = c.astype(pdata.dtype)
     if (c is grad or c.base is not None) and not parent._prev:
         c = c.copy()
     return c
+
+
+def _overflows(c: np.ndarray, dtype: np.dtype) -> bool:
+    """Whether casting ``c`` to ``dtype`` would turn finite values into infinities."""
+    if c.dtype.itemsize <= dtype.itemsize or not c.size:
+        return False
+    with np.errstate(invalid="ignore"):
+        return bool(np.nanmax(np.abs(c), initial=0.0) > np.finfo(dtype).max)
 
 
 def unbroadcast(g: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:

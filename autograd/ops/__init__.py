@@ -6,7 +6,7 @@ the activation lists, the plots and the tests all read it. Define your own op
 with :func:`define_op` (see the README's "Adding an op").
 """
 
-from . import elementwise, linalg, reductions, shapes  # noqa: F401  (registers the ops)
+from . import elementwise, linalg, losses, reductions, shapes  # noqa: F401  (registers the ops)
 from ._math import ARRAY, FLOAT, NODE, Masked
 from ._record import REGISTRY, Op, OpChecks, define_op, registered_ops
 

@@ -185,6 +185,7 @@ class Tracer:
         for name in FLOAT_KERNELS:
             setattr(ns, name, kernel(name))
         ns.is_constant = lambda v: True  # compiled code is the first-order path
+        ns.widen = lambda v: v  # Python floats are float64 already
 
         def where(condition: Any, a: Any, b: Any) -> Any:
             if not isinstance(condition, Sym):

@@ -21,7 +21,9 @@ of each domain (``log(0) = -inf``, ``1/0 = inf``, ``sqrt(-1) = nan``,
 never raise or warn.
 
 ``m.is_constant(v)`` tells a rule whether ``v`` is a constant in this
-evaluation (always, but for graph nodes under ``create_graph``).
+evaluation (always, but for graph nodes under ``create_graph``); ``m.widen(x)``
+is ``x`` in float64 where it is a float32 array (for a derivative whose
+intermediate values overflow float32, see ``binary_cross_entropy``).
 
 ``m.masked(condition, d)`` is a local derivative ``d`` where ``condition``
 holds and exactly zero elsewhere: the gradient is *selected* there, not
@@ -211,6 +213,7 @@ FLOAT_KERNELS: dict[str, Callable[..., Any]] = {
     "masked": masked,
     "logical_not": lambda c: not c,
     "is_constant": lambda v: True,
+    "widen": lambda x: x,
 }
 
 
@@ -369,6 +372,7 @@ ARRAY_KERNELS: dict[str, Callable[..., Any]] = {
     "masked": masked,
     "logical_not": np.logical_not,
     "is_constant": lambda v: True,
+    "widen": lambda x: x.astype(np.float64) if getattr(x, "dtype", None) == np.float32 else x,
     "sum": _quiet(_sum),  # inf + -inf = nan, silently
     "mean": _quiet(_mean),  # nan for an empty axis
     "unreduce": _unreduce,
@@ -454,3 +458,4 @@ NODE.masked = masked
 NODE.logical_not = np.logical_not
 NODE.unreduce = _node_unreduce
 NODE.is_constant = lambda v: not getattr(v, "_requires_grad", False)
+NODE.widen = lambda x: x  # recorded gradients keep their dtype

@@ -429,7 +429,8 @@ def define_op(
             broadcasts), ``None`` for none. Tensor only.
         label: what graphs show (default: ``name``); labels are unique.
         doc: the docstring, with the formula.
-        kind: ``"function"``, ``"operator"``, ``"reduction"``, ``"shape"`` or ``"linalg"``.
+        kind: ``"function"``, ``"operator"``, ``"reduction"``, ``"shape"``, ``"linalg"``
+            or ``"loss"``.
         method: attach the op as this method name to ``Value`` (elementwise
             ops; Tensor's methods are written out in its class).
         activation: list the op among the activation functions (``nn``,
