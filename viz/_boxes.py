@@ -22,10 +22,11 @@ from ._format import (
     grad_colour,
     html_text,
     is_tensor_node,
+    number_text,
     shape_text,
     text_width,
 )
-from ._graphdata import GraphData
+from ._graphdata import GraphData, folded_number
 from ._style import NOT_REACHED, Style, grad_of
 
 __all__ = [
@@ -36,6 +37,7 @@ __all__ = [
     "constant_box",
     "grad_scale",
     "node_box",
+    "op_text",
     "summary_rows",
 ]
 
@@ -129,6 +131,22 @@ def constant_box(text: str) -> Box:
     )
 
 
+def op_text(data: GraphData, i: int, fold_numbers: bool) -> str:
+    """The op's name; with ``fold_numbers`` (compact drawings) a number operand joins it.
+
+    ``x ** 2`` reads ``** 2`` and ``1 - y`` reads ``1 -`` (see :func:`folded_number`).
+    """
+    op = str(data.nodes[i].op or "op")
+    if not fold_numbers:
+        return op
+    operands = data.operands(i)
+    pos = folded_number(operands)
+    if pos < 0:
+        return op
+    number = number_text(operands[pos].value)
+    return f"{number} {op}" if pos == 0 else f"{op} {number}"
+
+
 def grad_text(g: Any, shown: bool) -> str:
     """``grad 0.1234``, or ``grad —`` when no gradient is shown yet."""
     return f"grad {fmt(g)}" if shown else "grad —"
@@ -197,7 +215,7 @@ def _value_cells(data: GraphData, style: Style, i: int, opts: NodeBoxOptions) ->
     node = data.nodes[i]
     cells: list[Cell] = []
     if opts.show_op and node.parents:
-        cells.append(cell((node.op or "op", "i")))
+        cells.append(cell((op_text(data, i, fold_numbers=True), "i")))
     name = _name(data, style, i)
     if name:
         cells.append(cell((name, "b")))
@@ -215,7 +233,7 @@ def _tensor_rows(data: GraphData, style: Style, i: int, opts: NodeBoxOptions) ->
     node = data.nodes[i]
     arr = np.asarray(node.data)
     dtype = getattr(node, "dtype", arr.dtype)
-    op = (node.op or "op") if node.parents else ""
+    op = op_text(data, i, fold_numbers=opts.show_op) if node.parents else ""
     rows = [[tensor_head(_name(data, style, i), op, arr, dtype)]]
     if opts.uses:
         rows.append([cell((f"shared ×{opts.uses:,}", "i"))])

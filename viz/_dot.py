@@ -2,7 +2,11 @@
 
 Each value is a box, each operation an oval between its operands and its
 result (``style.compact`` folds the op into the result's box). Operands that
-need no gradient (data, targets, numbers) are small grey boxes, one per use.
+need no gradient (data, targets, numbers) are small grey boxes, one per use,
+placed beside the op they feed (same rank): left of it (above, left to right)
+when they come first, as in ``0.5 * x``, else right of it (``y - 1``), so they
+take no rank of their own and no long edge. A compact drawing writes a number
+operand into the op's text instead (``** 2``): no box, no edge.
 The text is built with plain string joins (fast enough for tens of thousands
 of nodes); every user-supplied string goes through :mod:`viz._format`.
 """
@@ -13,7 +17,7 @@ import numpy as np
 
 from ._boxes import NodeBoxOptions, constant_box, grad_scale, node_box
 from ._format import HIGHLIGHT, constant_text, fmt, html_text, quoted, shape_text
-from ._graphdata import GraphData, Operand
+from ._graphdata import GraphData, Operand, boxed_constants
 from ._layout import Layout, box_id, constant_id, copy_id, oval_id, plan_layout
 from ._style import Style, grads_computed
 
@@ -112,13 +116,20 @@ class _Writer:
         self.edge(oval_id(i), box_id(i), heavy)
         return oval_id(i)
 
-    def operand_edge(self, i: int, pos: int, operand: Operand, target: str) -> None:
-        if operand.node < 0:  # a constant: a small grey box of its own
-            name = constant_id(i, pos)
-            label = constant_box(constant_text(operand.value)).html()
-            self.out.append(f'  {name} [label=<{label}>, tooltip="constant"];')
-            self.edge(name, target, ['color="#9ca3af"', "style=dashed"])
-            return
+    def constant(self, i: int, pos: int, value: object, target: str, before: bool) -> None:
+        """A small grey box beside the op: a flat edge's tail is drawn left of its head."""
+        name = constant_id(i, pos)
+        label = constant_box(constant_text(value)).html()
+        self.out.append(f'  {name} [label=<{label}>, tooltip="constant"];')
+        self.out.append(f"  {{ rank=same; {target}; {name}; }}")
+        attrs = ['color="#9ca3af"', "style=dashed"]
+        if before:
+            self.edge(name, target, attrs)
+        else:  # drawn right of the op, the arrow still pointing into it
+            self.edge(target, name, [*attrs, "dir=back"])
+
+    def operand_edge(self, i: int, operand: Operand, target: str) -> None:
+        """The edge from a node operand (or its shared-leaf copy) into the op."""
         j, slot = operand.node, operand.slot
         source = box_id(j)
         if j in self.layout.shared:
@@ -139,8 +150,14 @@ class _Writer:
         if not self.data.nodes[i].parents:
             return
         target = self.oval(i)
-        for pos, operand in enumerate(self.data.operands(i)):
-            self.operand_edge(i, pos, operand, target)
+        operands = self.data.operands(i)
+        first_node = next(pos for pos, o in enumerate(operands) if o.node >= 0)
+        boxed = boxed_constants(operands, self.style.compact)
+        for pos, operand in enumerate(operands):  # in operand order, as the op reads them
+            if operand.node >= 0:
+                self.operand_edge(i, operand, target)
+            elif pos in boxed:
+                self.constant(i, pos, operand.value, target, before=pos < first_node)
 
 
 def detailed_dot(data: GraphData, style: Style, layout: Layout | None = None) -> str:

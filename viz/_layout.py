@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 from ._boxes import NodeBoxOptions, constant_box, node_box
 from ._format import constant_text, text_width
-from ._graphdata import GraphData
+from ._graphdata import GraphData, boxed_constants
 from ._style import Style
 
 __all__ = [
@@ -146,20 +146,23 @@ class Drawn:
     """The DOT nodes of a detailed drawing (boxes, ovals, constants, copies) and their edges.
 
     ``labelled[k]`` is the total width of the edge labels below DOT node ``k``
-    (its out-edges'), ``succ[k]`` the DOT nodes it points to.
+    (its out-edges'), ``succ[k]`` the DOT nodes it points to, ``beside[k]``
+    the node a constant box sits next to in the same rank (-1: none).
     """
 
     ids: list[str] = field(default_factory=list)
     widths: list[float] = field(default_factory=list)
     labelled: list[float] = field(default_factory=list)
     succ: list[list[int]] = field(default_factory=list)
+    beside: list[int] = field(default_factory=list)
 
-    def add(self, node_id: str, width: float) -> int:
+    def add(self, node_id: str, width: float, beside: int = -1) -> int:
         """Append a DOT node; return its index."""
         self.ids.append(node_id)
         self.widths.append(width)
         self.labelled.append(0.0)
         self.succ.append([])
+        self.beside.append(beside)
         return len(self.ids) - 1
 
 
@@ -177,17 +180,21 @@ def drawn_graph(data: GraphData, style: Style, shared: dict[int, int], stacked: 
         if not style.compact:
             target = drawn.add(oval_id(i), max(_OVAL_WIDTH, text_width(node.op, 10) + 24))
             drawn.succ[target].append(where[i])
-        for pos, operand in enumerate(data.operands(i)):
+        operands = data.operands(i)
+        for pos in boxed_constants(operands, style.compact):
+            width = constant_box(constant_text(operands[pos].value)).width()
+            k = drawn.add(constant_id(i, pos), width, beside=target)
+            drawn.succ[k].append(target)  # only orders the levels: it sits beside the op
+        for operand in operands:
             j = operand.node
             if j < 0:
-                text = constant_text(operand.value)
-                k = drawn.add(constant_id(i, pos), constant_box(text).width())
-            elif j in shared:
+                continue
+            if j in shared:
                 k = drawn.add(copy_id(j, i, operand.slot), node_box(data, style, j, opts).width())
             else:
                 k = where[j]
             drawn.succ[k].append(target)
-            if labels and j >= 0:
+            if labels:
                 drawn.labelled[k] += _EDGE_LABEL_WIDTH
     return drawn
 
@@ -215,13 +222,17 @@ def assign_levels(drawn: Drawn) -> tuple[list[int], dict[int, float]]:
     """Each DOT node's level above the bottom (the root is 0) and each level's estimated width.
 
     A node sits just above the highest node it points to, so leaves sit next
-    to their use, as dot's ranking puts them.
+    to their use, as dot's ranking puts them; a constant sits beside its op.
     """
     sep = TALL_NODESEP * 72
     level = [0] * len(drawn.ids)
     load: dict[int, float] = defaultdict(float)
     for k in _reverse_topological(drawn):
-        lv = max((level[t] + 1 for t in drawn.succ[k]), default=0)
+        beside = drawn.beside[k]
+        if beside >= 0:
+            lv = level[beside]
+        else:
+            lv = max((level[t] + 1 for t in drawn.succ[k]), default=0)
         level[k] = lv
         load[lv] += max(drawn.widths[k], drawn.labelled[k]) + sep
     return level, load
@@ -285,9 +296,11 @@ def plan_layout(data: GraphData, style: Style) -> Layout:
         rankdir = "LR"
         if len(data.nodes) <= AUTO_DIRECTION_MAX_NODES:
             rankdir, estimated = _choose_direction(data, style, shared)
-    ops = sum(1 for node in data.nodes if node.parents)
     n_dot_nodes = len(data.nodes) + sum(shared.values()) - len(shared)
-    n_dot_nodes += 0 if style.compact else ops
+    for i, node in enumerate(data.nodes):
+        if node.parents:
+            n_dot_nodes += len(boxed_constants(data.operands(i), style.compact))
+            n_dot_nodes += 0 if style.compact else 1  # the op's oval
     return Layout(
         rankdir=rankdir,
         stacked=rankdir in ("TB", "BT"),

@@ -42,13 +42,16 @@ def test_readme_graph_has_a_box_per_value_and_an_oval_per_op(readme):
         copies = dot.boxes_of(name)
         assert len(copies) == 5
         assert all("shared ×5" in dot.label(k) for k in copies)
-    # Each op oval feeds exactly its result box; every operand feeds an oval.
+    # Each op oval feeds exactly its result box; every operand, constants too, feeds an oval.
     assert sorted(t for t, h, _ in dot.edges if t.endswith("o")) == sorted(ovals)
     assert all(h == t[:-1] for t, h, _ in dot.edges if t.endswith("o"))
-    assert all(h.endswith("o") for t, h, _ in dot.edges if not t.endswith("o"))
-    assert sum(1 for t, _, _ in dot.edges if not t.endswith("o")) == sum(
-        len(n.parents) for n in topological_order(g)
-    )
+    into_ops = [(t, h) for t, h, _ in dot.edges if not t.endswith("o")]
+    assert all(h.endswith("o") for _, h in into_ops)
+    nodes = topological_order(g)
+    assert len(into_ops) == sum(len(n.inputs) for n in nodes) == 39 + 8
+    assert sum(1 for t, _ in into_ops if t in constants) == 8
+    # Each constant sits beside (same rank as) the one op it feeds.
+    assert sorted(dot.same_rank) == sorted((h, t) for t, h in into_ops if t in constants)
 
 
 def test_values_and_grads_appear_after_backward(readme):
@@ -152,8 +155,9 @@ def test_hostile_labels_cannot_inject(label):
     out.label = label
     source = draw_graph(out, title=label).source
     nodes, edges = statements(source)  # every line is still one well-formed statement
-    assert set(nodes) == {"n0", "n1", "n1o"}
-    assert len(edges) == 2
+    assert set(nodes) == {"n0", "n1", "n1o", "k1_1"}  # k1_1: the constant 2.0
+    assert ">2<" in nodes["k1_1"]
+    assert len(edges) == 3
     assert "<b>&</b>" not in source
     escaped = html_text(label)
     assert sum(escaped in v for v in nodes.values()) == 2

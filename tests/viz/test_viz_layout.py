@@ -19,9 +19,15 @@ def rankdir(source: str) -> str:
 
 
 def assert_full_text_size(source: str) -> None:
-    """Nothing shrinks the picture: no size/ratio/viewport, fonts at 11 pt in the boxes."""
-    assert not re.search(r"\b(size|ratio|viewport|dpi)=", source)
+    """Nothing shrinks the picture: no size/ratio/viewport, fonts at 11 pt in the boxes.
+
+    Only the small grey boxes of constants set a smaller font (``point-size``).
+    """
+    assert not re.search(r"(?<![\w-])(size|ratio|viewport|dpi)=", source)
     assert 'node [shape=plaintext, fontname="Helvetica", fontsize=11' in source
+    dot = parse_dot(source)
+    resized = {k for k, a in dot.nodes.items() if "point-size" in a.get("label", "")}
+    assert resized == {k for k, a in dot.nodes.items() if a.get("tooltip") == '"constant"'}
 
 
 def rnn(steps: int) -> Value:

@@ -14,6 +14,7 @@ from autograd import Tensor, Value
 from viz import draw_graph
 from viz._format import constant_text, fmt
 
+
 def constants(dot):
     """Constant boxes: id -> label."""
     return {k: a["label"] for k, a in dot.nodes.items() if a.get("tooltip") == '"constant"'}
@@ -51,12 +52,38 @@ def test_numbers_and_arrays_show_their_value_or_shape_and_local_grads_stay_align
     assert "(4, 3)" in " ".join(constants(parse_dot(draw_graph(arr).source)).values())
 
 
-def test_compact_drawing_sends_constants_into_the_result_box():
+def test_constants_sit_beside_their_op_on_the_side_they_are_written():
+    y = FakeNode(0.8, label="y", grad=-0.2)
+    diff = FakeNode(-0.2, parents=(y,), inputs=(y, 1.0), op="-", label="d", local_grads=(1.0,))
+    half = FakeNode(-0.1, parents=(diff,), inputs=(0.5, diff), op="*", label="C",
+                    local_grads=(0.5,))
+    dot = parse_dot(draw_graph(half).source)
+    one, = (k for k, a in constants(dot).items() if ">1<" in a)
+    point5, = (k for k, a in constants(dot).items() if ">0.5<" in a)
+    d_op, c_op = f"{dot.box('d')}o", f"{dot.box('C')}o"
+    # Same rank as the op: no rank of their own, no long edge.
+    assert sorted(dot.same_rank) == sorted([(d_op, one), (c_op, point5)])
+    source = draw_graph(half).source
+    # A flat edge's tail is drawn on the left: 0.5 * d has 0.5 on the left, y - 1 has 1 on
+    # the right (written op -> k with dir=back, so the arrow still points into the op).
+    assert f"  {point5} -> {c_op} [" in source
+    assert f"  {d_op} -> {one} [" in source and "dir=back" in source
+
+
+def test_compact_drawing_writes_numbers_into_the_op_and_keeps_arrays_as_boxes():
     x = FakeNode(2.0, label="x")
-    out = FakeNode(4.0, parents=(x,), inputs=(x, 2), op="*", label="out", local_grads=(2.0,))
+    out = FakeNode(4.0, parents=(x,), inputs=(x, 2), op="**", label="out", local_grads=(4.0,))
     dot = parse_dot(draw_graph(out, compact=True).source)
+    assert constants(dot) == {}
+    assert "<i>** 2</i>" in dot.label(dot.box("out"))
+    assert len(dot.edges) == 1  # x -> out only
+    first = FakeNode(-1.0, parents=(x,), inputs=(1.0, x), op="-", label="r", local_grads=(-1.0,))
+    assert "<i>1 -</i>" in parse_dot(draw_graph(first, compact=True).source).label("n1")
+    t = FakeNode(np.ones(3), label="t")
+    arr = FakeNode(np.ones(3), parents=(t,), inputs=(t, np.zeros(3)), op="+", label="s")
+    dot = parse_dot(draw_graph(arr, compact=True).source)
     (k,) = constants(dot)
-    assert (k, dot.box("out")) in [(t, h) for t, h, _ in dot.edges]
+    assert (k, dot.box("s")) in [(t, h) for t, h, _ in dot.edges]
 
 
 def test_hostile_constant_label_is_escaped():

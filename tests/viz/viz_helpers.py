@@ -127,10 +127,16 @@ def parse_attrs(text: str) -> dict[str, str]:
 
 @dataclass
 class Dot:
-    """A parsed drawing: node id -> attributes, edges as (tail, head, attributes)."""
+    """A parsed drawing: node id -> attributes, edges as (tail, head, attributes).
+
+    Edges follow the data: one written ``op -> k [dir=back]`` (a constant drawn
+    right of its op) is listed as ``(k, op, attrs)``. ``same_rank`` holds the
+    ``{ rank=same; a; b; }`` groups.
+    """
 
     nodes: dict[str, dict[str, str]]
     edges: list[tuple[str, str, dict[str, str]]]
+    same_rank: list[tuple[str, ...]]
 
     def label(self, node_id: str) -> str:
         return self.nodes[node_id]["label"]
@@ -157,6 +163,7 @@ def parse_dot(source: str) -> Dot:
     assert lines[0] == "digraph chainrule {" and lines[-1] == "}"
     nodes: dict[str, dict[str, str]] = {}
     edges: list[tuple[str, str, dict[str, str]]] = []
+    same_rank: list[tuple[str, ...]] = []
     for line in lines[1:-1]:
         if re.match(r"^\s+(graph|node|edge) \[(.*)\];$", line):
             parse_attrs(re.match(r"^\s+\w+ \[(.*)\];$", line).group(1))
@@ -165,14 +172,21 @@ def parse_dot(source: str) -> Dot:
             continue
         if re.match(rf"^\s+\{{ rank=same; {NODE_ID}( -> {NODE_ID})* \[style=invis\]; \}}$", line):
             continue
+        m = re.match(rf"^\s+\{{ rank=same;((?: {NODE_ID};)+) \}}$", line)
+        if m:
+            same_rank.append(tuple(k.strip() for k in m.group(1).split(";") if k.strip()))
+            continue
         m = STMT.match(line)
         assert m, f"unexpected DOT line: {line!r}"
         attrs = parse_attrs(m.group(3) or "")
         if m.group(2):
-            edges.append((m.group(1), m.group(2), attrs))
+            tail, head = m.group(1), m.group(2)
+            if attrs.get("dir") == "back":
+                tail, head = head, tail
+            edges.append((tail, head, attrs))
         else:
             nodes[m.group(1)] = attrs
-    return Dot(nodes, edges)
+    return Dot(nodes, edges, same_rank)
 
 
 def svg_size(svg: str) -> tuple[float, float]:
