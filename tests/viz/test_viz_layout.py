@@ -11,7 +11,14 @@ from viz_helpers import needs_dot, notebook3_drawings, one_neuron, parse_dot, sv
 from autograd import Value
 from viz import draw_graph
 from viz._graphdata import gather
-from viz._layout import NOTEBOOK_WIDTH, levels_and_uses, shared_leaves
+from viz._layout import (
+    NOTEBOOK_WIDTH,
+    assign_levels,
+    drawn_graph,
+    levels_and_uses,
+    shared_leaves,
+)
+from viz._style import Style
 
 
 def rankdir(source: str) -> str:
@@ -50,6 +57,34 @@ def wide_neuron(n: int) -> Value:
     return out
 
 
+def half_squared_errors(n: int) -> Value:
+    """Σ ½(xₖ − 1)²: three Python numbers per term (and sum's 0), each a constant box."""
+    xs = [Value(0.1 * k, label=f"x{k}") for k in range(n)]
+    C = sum(0.5 * (x - 1.0) ** 2 for x in xs)
+    C.label = "C"
+    C.backward()
+    return C
+
+
+def batch_terms(n: int):
+    """Σ mean((tanh(X·Wₖ) − Y)²): one data batch X and one target Y used by every term."""
+    import numpy as np
+
+    from autograd import Tensor
+
+    rng = np.random.default_rng(0)
+    X = Tensor(rng.normal(size=(8, 2)), label="xbatch")
+    Y = np.ones((8, 3))
+    total = None
+    for k in range(n):
+        W = Tensor(rng.normal(size=(2, 3)), requires_grad=True, label=f"W{k}")
+        term = (((X @ W).tanh() - Y) ** 2).mean()
+        total = term if total is None else total + term
+    total.label = "loss"
+    total.backward()
+    return total
+
+
 def scalar_mlp() -> Value:
     from nn.scalar import MLP
 
@@ -85,8 +120,11 @@ def test_notebook_3_drawings_fit_a_notebook(name):
 
 @needs_dot
 @pytest.mark.parametrize(
-    "make", [lambda: rnn(10), lambda: wide_neuron(12), scalar_mlp, lambda: rnn(14)],
-    ids=["rnn10", "neuron_with_12_inputs", "mlp_2_3_1", "rnn14"],
+    "make",
+    [lambda: rnn(10), lambda: wide_neuron(12), scalar_mlp, lambda: rnn(14),
+     lambda: half_squared_errors(8), lambda: batch_terms(4)],
+    ids=["rnn10", "neuron_with_12_inputs", "mlp_2_3_1", "rnn14",
+         "half_squared_errors_8_with_25_numbers", "data_batch_in_4_terms"],
 )
 def test_graphs_up_to_60_boxes_fit_a_notebook(make):
     root = make()
@@ -128,6 +166,19 @@ def test_a_leaf_used_by_parallel_ops_stays_one_box():
     for name in ("x0", "x1", "x2"):
         (box,) = dot.boxes_of(name)
         assert sum(1 for t, _, _ in dot.edges if t == box) == 3
+
+
+def test_constants_share_their_ops_level_in_the_width_estimate():
+    # Drawn beside their op (rank=same), constants add width to the op's row only.
+    data = gather(half_squared_errors(2))
+    drawn = drawn_graph(data, Style(), {}, stacked=True)
+    level, _ = assign_levels(drawn)
+    constants = [k for k, name in enumerate(drawn.ids) if name.startswith("k")]
+    assert len(constants) == 7  # 0.5, 1, 2 per term and the 0 sum starts from
+    assert all(level[k] == level[drawn.beside[k]] for k in constants)
+    assert all(drawn.ids[drawn.beside[k]].endswith("o") for k in constants)
+    compact = drawn_graph(data, Style(compact=True), {}, stacked=True)
+    assert not any(name.startswith("k") for name in compact.ids)  # numbers in the op text
 
 
 def test_levels_and_shared_leaves():
