@@ -13,10 +13,10 @@ Workloads (each drawn after backward, rendered to SVG by ``dot``):
 * ``mlp1``: one data point through micrograd's demo net MLP(2, [16, 16, 1]) and
   its hinge loss (≈1,000 nodes). Target < 1 s.
 * ``constants60``: Σ ½(xₖ − 1)² over 60 terms, drawn in full (``compact=False``):
-  301 nodes and 181 Python numbers, each a small box beside its op. Target < 3 s.
+  300 nodes and 181 Python numbers, each a small grey box in its op. Target < 3 s.
 * ``batch30``: one data batch (a Tensor that needs no gradient) and one target
   array used by 30 terms mean((tanh(X·Wₖ) − Y)²), drawn in full: 209 nodes and 90
-  constant boxes. Target < 3 s.
+  constants. Target < 3 s.
 * ``demo_collapsed``: one full demo step (100 points, hinge + 1e-4·Σp²,
   65,614 nodes) with ``collapse="module"``. Target < 5 s.
 

@@ -7,7 +7,6 @@ labels, ``requires_grad`` for Tensor leaves).
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -16,7 +15,7 @@ from autograd import Tensor, Value, topological_order
 
 from ._format import is_tensor_node
 
-__all__ = ["GraphData", "Operand", "boxed_constants", "folded_number", "gather", "is_node"]
+__all__ = ["GraphData", "Operand", "gather", "is_node"]
 
 
 class Operand(NamedTuple):
@@ -31,31 +30,6 @@ class Operand(NamedTuple):
     node: int
     slot: int
     value: Any
-
-    @property
-    def is_number(self) -> bool:
-        """A constant that is a plain number (``2``, ``0.5``, ``np.float32(1)``), not an array."""
-        return self.node < 0 and isinstance(self.value, numbers.Number)
-
-
-def folded_number(operands: list[Operand]) -> int:
-    """Position of the number a compact drawing writes into the op's text, or -1.
-
-    Only a binary op between one node and one plain number qualifies
-    (``x ** 2`` reads ``** 2``, ``1 - y`` reads ``1 -``): big graphs then
-    spend no box and no edge on each of their many small numbers.
-    """
-    if len(operands) == 2:
-        for pos, operand in enumerate(operands):
-            if operand.is_number and operands[1 - pos].node >= 0:
-                return pos
-    return -1
-
-
-def boxed_constants(operands: list[Operand], compact: bool) -> list[int]:
-    """Positions of the constants drawn as boxes: all of them, less a compact drawing's number."""
-    folded = folded_number(operands) if compact else -1
-    return [pos for pos, o in enumerate(operands) if o.node < 0 and pos != folded]
 
 
 @dataclass

@@ -23,9 +23,8 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from ._boxes import NodeBoxOptions, constant_box, node_box
-from ._format import constant_text, text_width
-from ._graphdata import GraphData, boxed_constants
+from ._boxes import NodeBoxOptions, node_box, op_width
+from ._graphdata import GraphData
 from ._style import Style
 
 __all__ = [
@@ -47,7 +46,6 @@ NODESEP = 0.2  # inches between boxes in a rank (left to right: rows)
 TALL_NODESEP = 0.15  # top to bottom, where the width is what runs out
 RANKSEP = 0.3  # inches between ranks
 BIG_DRAWING = 300  # DOT nodes; above, Graphviz is told to search less
-_OVAL_WIDTH = 54.0  # points: Graphviz's minimum ellipse width (0.75 in)
 _EDGE_LABEL_WIDTH = 52.0  # "∂ -0.1234" at 9 pt, with its margin
 
 
@@ -136,33 +134,26 @@ def copy_id(j: int, i: int, slot: int) -> str:
     return f"n{j}_{i}_{slot}"
 
 
-def constant_id(i: int, pos: int) -> str:
-    """DOT id of the constant that is operand ``pos`` of node ``i``."""
-    return f"k{i}_{pos}"
-
-
 @dataclass
 class Drawn:
-    """The DOT nodes of a detailed drawing (boxes, ovals, constants, copies) and their edges.
+    """The DOT nodes of a detailed drawing (boxes, ovals, copies) and their edges.
 
     ``labelled[k]`` is the total width of the edge labels below DOT node ``k``
-    (its out-edges'), ``succ[k]`` the DOT nodes it points to, ``beside[k]``
-    the node a constant box sits next to in the same rank (-1: none).
+    (its out-edges'), ``succ[k]`` the DOT nodes it points to. Constants are
+    part of their op's oval (see :func:`viz._boxes.op_cell`).
     """
 
     ids: list[str] = field(default_factory=list)
     widths: list[float] = field(default_factory=list)
     labelled: list[float] = field(default_factory=list)
     succ: list[list[int]] = field(default_factory=list)
-    beside: list[int] = field(default_factory=list)
 
-    def add(self, node_id: str, width: float, beside: int = -1) -> int:
+    def add(self, node_id: str, width: float) -> int:
         """Append a DOT node; return its index."""
         self.ids.append(node_id)
         self.widths.append(width)
         self.labelled.append(0.0)
         self.succ.append([])
-        self.beside.append(beside)
         return len(self.ids) - 1
 
 
@@ -178,17 +169,12 @@ def drawn_graph(data: GraphData, style: Style, shared: dict[int, int], stacked: 
             continue
         target = where[i]
         if not style.compact:
-            target = drawn.add(oval_id(i), max(_OVAL_WIDTH, text_width(node.op, 10) + 24))
+            target = drawn.add(oval_id(i), op_width(data, i))
             drawn.succ[target].append(where[i])
-        operands = data.operands(i)
-        for pos in boxed_constants(operands, style.compact):
-            width = constant_box(constant_text(operands[pos].value)).width()
-            k = drawn.add(constant_id(i, pos), width, beside=target)
-            drawn.succ[k].append(target)  # only orders the levels: it sits beside the op
-        for operand in operands:
+        for operand in data.operands(i):
             j = operand.node
             if j < 0:
-                continue
+                continue  # a constant: drawn inside the op
             if j in shared:
                 k = drawn.add(copy_id(j, i, operand.slot), node_box(data, style, j, opts).width())
             else:
@@ -222,17 +208,13 @@ def assign_levels(drawn: Drawn) -> tuple[list[int], dict[int, float]]:
     """Each DOT node's level above the bottom (the root is 0) and each level's estimated width.
 
     A node sits just above the highest node it points to, so leaves sit next
-    to their use, as dot's ranking puts them; a constant sits beside its op.
+    to their use, as dot's ranking puts them.
     """
     sep = TALL_NODESEP * 72
     level = [0] * len(drawn.ids)
     load: dict[int, float] = defaultdict(float)
     for k in _reverse_topological(drawn):
-        beside = drawn.beside[k]
-        if beside >= 0:
-            lv = level[beside]
-        else:
-            lv = max((level[t] + 1 for t in drawn.succ[k]), default=0)
+        lv = max((level[t] + 1 for t in drawn.succ[k]), default=0)
         level[k] = lv
         load[lv] += max(drawn.widths[k], drawn.labelled[k]) + sep
     return level, load
@@ -296,11 +278,9 @@ def plan_layout(data: GraphData, style: Style) -> Layout:
         rankdir = "LR"
         if len(data.nodes) <= AUTO_DIRECTION_MAX_NODES:
             rankdir, estimated = _choose_direction(data, style, shared)
+    ops = sum(1 for node in data.nodes if node.parents)
     n_dot_nodes = len(data.nodes) + sum(shared.values()) - len(shared)
-    for i, node in enumerate(data.nodes):
-        if node.parents:
-            n_dot_nodes += len(boxed_constants(data.operands(i), style.compact))
-            n_dot_nodes += 0 if style.compact else 1  # the op's oval
+    n_dot_nodes += 0 if style.compact else ops
     return Layout(
         rankdir=rankdir,
         stacked=rankdir in ("TB", "BT"),

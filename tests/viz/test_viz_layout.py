@@ -11,13 +11,7 @@ from viz_helpers import needs_dot, notebook3_drawings, one_neuron, parse_dot, sv
 from autograd import Value
 from viz import draw_graph
 from viz._graphdata import gather
-from viz._layout import (
-    NOTEBOOK_WIDTH,
-    assign_levels,
-    drawn_graph,
-    levels_and_uses,
-    shared_leaves,
-)
+from viz._layout import NOTEBOOK_WIDTH, drawn_graph, levels_and_uses, shared_leaves
 from viz._style import Style
 
 
@@ -28,13 +22,13 @@ def rankdir(source: str) -> str:
 def assert_full_text_size(source: str) -> None:
     """Nothing shrinks the picture: no size/ratio/viewport, fonts at 11 pt in the boxes.
 
-    Only the small grey boxes of constants set a smaller font (``point-size``).
+    Only the small grey boxes of constants, inside the op ovals, set a smaller font.
     """
     assert not re.search(r"(?<![\w-])(size|ratio|viewport|dpi)=", source)
     assert 'node [shape=plaintext, fontname="Helvetica", fontsize=11' in source
     dot = parse_dot(source)
     resized = {k for k, a in dot.nodes.items() if "point-size" in a.get("label", "")}
-    assert resized == {k for k, a in dot.nodes.items() if a.get("tooltip") == '"constant"'}
+    assert resized == set(dot.constants())
 
 
 def rnn(steps: int) -> Value:
@@ -168,17 +162,23 @@ def test_a_leaf_used_by_parallel_ops_stays_one_box():
         assert sum(1 for t, _, _ in dot.edges if t == box) == 3
 
 
-def test_constants_share_their_ops_level_in_the_width_estimate():
-    # Drawn beside their op (rank=same), constants add width to the op's row only.
-    data = gather(half_squared_errors(2))
+@needs_dot
+def test_the_width_estimate_counts_the_constants_in_the_ovals():
+    # Each op's oval holds its constants; the estimate must grow with them, and not
+    # fall short of what Graphviz draws (else a drawing chosen to fit would not).
+    data = gather(batch_terms(1))
     drawn = drawn_graph(data, Style(), {}, stacked=True)
-    level, _ = assign_levels(drawn)
-    constants = [k for k, name in enumerate(drawn.ids) if name.startswith("k")]
-    assert len(constants) == 7  # 0.5, 1, 2 per term and the 0 sum starts from
-    assert all(level[k] == level[drawn.beside[k]] for k in constants)
-    assert all(drawn.ids[drawn.beside[k]].endswith("o") for k in constants)
-    compact = drawn_graph(data, Style(compact=True), {}, stacked=True)
-    assert not any(name.startswith("k") for name in compact.ids)  # numbers in the op text
+    widths = dict(zip(drawn.ids, drawn.widths))
+    svg = draw_graph(data.roots[0], rankdir="TB").svg()
+    for k, node in enumerate(data.nodes):
+        if not node.parents:
+            continue
+        drawn_width = float(re.search(
+            rf'<title>n{k}o</title>\s*<ellipse[^>]*rx="([\d.]+)"', svg).group(1)) * 2
+        assert drawn_width <= widths[f"n{k}o"] + 2, (node.op, drawn_width, widths[f"n{k}o"])
+        assert widths[f"n{k}o"] <= 1.5 * drawn_width + 10
+    matmul = next(k for k, n in enumerate(data.nodes) if n.parents and str(n.op) == "@")
+    assert widths[f"n{matmul}o"] > 100  # "[xbatch (8, 2)] @" is much wider than "@"
 
 
 def test_levels_and_shared_leaves():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import random
 import re
 import shutil
@@ -127,16 +128,10 @@ def parse_attrs(text: str) -> dict[str, str]:
 
 @dataclass
 class Dot:
-    """A parsed drawing: node id -> attributes, edges as (tail, head, attributes).
-
-    Edges follow the data: one written ``op -> k [dir=back]`` (a constant drawn
-    right of its op) is listed as ``(k, op, attrs)``. ``same_rank`` holds the
-    ``{ rank=same; a; b; }`` groups.
-    """
+    """A parsed drawing: node id -> attributes, edges as (tail, head, attributes)."""
 
     nodes: dict[str, dict[str, str]]
     edges: list[tuple[str, str, dict[str, str]]]
-    same_rank: list[tuple[str, ...]]
 
     def label(self, node_id: str) -> str:
         return self.nodes[node_id]["label"]
@@ -156,6 +151,30 @@ class Dot:
     def into(self, head: str) -> list[tuple[str, dict[str, str]]]:
         return [(t, a) for t, h, a in self.edges if h == head]
 
+    def parts(self, node_id: str) -> list[tuple[str, bool]]:
+        """An op oval's label, run by run: ``(text, is_constant)`` (a grey chip or not)."""
+        return label_parts(self.label(node_id))
+
+    def constants(self) -> dict[str, list[str]]:
+        """Op ovals that hold constants: id -> the constants' texts, in reading order."""
+        found = {k: [t for t, is_k in self.parts(k) if is_k] for k in self.nodes
+                 if k.endswith("o")}
+        return {k: v for k, v in found.items() if v}
+
+
+CHIP = re.compile(
+    r'<td bgcolor="#f3f4f6" color="#9ca3af" border="1" cellpadding="1">'
+    r'<font point-size="9">(.*?)</font></td>|<td>(.*?)</td>'
+)
+
+
+def label_parts(label: str) -> list[tuple[str, bool]]:
+    """The runs of an op label: plain text, or a one-row table of cells and grey chips."""
+    if not label.startswith("<table"):
+        return [(html.unescape(label), False)]
+    return [(html.unescape(chip or re.sub(r"</?i>", "", text)), bool(chip))
+            for chip, text in CHIP.findall(label)]
+
 
 def parse_dot(source: str) -> Dot:
     """Nodes and edges of DOT text written by viz, parsed strictly line by line."""
@@ -163,7 +182,6 @@ def parse_dot(source: str) -> Dot:
     assert lines[0] == "digraph chainrule {" and lines[-1] == "}"
     nodes: dict[str, dict[str, str]] = {}
     edges: list[tuple[str, str, dict[str, str]]] = []
-    same_rank: list[tuple[str, ...]] = []
     for line in lines[1:-1]:
         if re.match(r"^\s+(graph|node|edge) \[(.*)\];$", line):
             parse_attrs(re.match(r"^\s+\w+ \[(.*)\];$", line).group(1))
@@ -172,21 +190,14 @@ def parse_dot(source: str) -> Dot:
             continue
         if re.match(rf"^\s+\{{ rank=same; {NODE_ID}( -> {NODE_ID})* \[style=invis\]; \}}$", line):
             continue
-        m = re.match(rf"^\s+\{{ rank=same;((?: {NODE_ID};)+) \}}$", line)
-        if m:
-            same_rank.append(tuple(k.strip() for k in m.group(1).split(";") if k.strip()))
-            continue
         m = STMT.match(line)
         assert m, f"unexpected DOT line: {line!r}"
         attrs = parse_attrs(m.group(3) or "")
         if m.group(2):
-            tail, head = m.group(1), m.group(2)
-            if attrs.get("dir") == "back":
-                tail, head = head, tail
-            edges.append((tail, head, attrs))
+            edges.append((m.group(1), m.group(2), attrs))
         else:
             nodes[m.group(1)] = attrs
-    return Dot(nodes, edges, same_rank)
+    return Dot(nodes, edges)
 
 
 def svg_size(svg: str) -> tuple[float, float]:
