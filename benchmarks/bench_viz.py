@@ -12,6 +12,11 @@ Workloads (each drawn after backward, rendered to SVG by ``dot``):
   (1,009 nodes). Target < 2 s.
 * ``mlp1``: one data point through micrograd's demo net MLP(2, [16, 16, 1]) and
   its hinge loss (≈1,000 nodes). Target < 1 s.
+* ``constants60``: Σ ½(xₖ − 1)² over 60 terms, drawn in full (``compact=False``):
+  300 nodes and 181 Python numbers, each a small grey box in its op. Target < 3 s.
+* ``batch30``: one data batch (a Tensor that needs no gradient) and one target
+  array used by 30 terms mean((tanh(X·Wₖ) − Y)²), drawn in full: 209 nodes and 90
+  constants. Target < 3 s.
 * ``demo_collapsed``: one full demo step (100 points, hinge + 1e-4·Σp²,
   65,614 nodes) with ``collapse="module"``. Target < 5 s.
 
@@ -84,6 +89,27 @@ def dense(leaves=20, terms=330, seed=0):
     return total, {}
 
 
+def constants(terms=60):
+    xs = [Value(0.1 * k, label=f"x{k}") for k in range(terms)]
+    C = sum(0.5 * (x - 1.0) ** 2 for x in xs)
+    C.label = "C"
+    return C, {"compact": False}
+
+
+def batch(terms=30, seed=0):
+    from autograd import Tensor
+    rng = np.random.default_rng(seed)
+    X = Tensor(rng.normal(size=(8, 2)), label="xbatch")
+    Y = np.ones((8, 3))
+    total = None
+    for k in range(terms):
+        W = Tensor(rng.normal(size=(2, 3)), requires_grad=True, label=f"W{k}")
+        term = (((X @ W).tanh() - Y) ** 2).mean()
+        total = term if total is None else total + term
+    total.label = "loss"
+    return total, {"compact": False}
+
+
 def moons(n=100, noise=0.1, seed=1):
     rng = np.random.default_rng(seed)
     n1 = n // 2
@@ -114,6 +140,8 @@ CASES = {
     "reuse100": (reuse, {}, 3.0),
     "dense1000": (dense, {"max_nodes": 2000}, 2.0),
     "mlp1": (lambda: demo(1), {"max_nodes": 2000}, 1.0),
+    "constants60": (constants, {}, 3.0),
+    "batch30": (batch, {}, 3.0),
     "demo_collapsed": (lambda: demo(100), {"collapse": "module"}, 5.0),
 }
 

@@ -1,8 +1,10 @@
 """The HTML-like labels of the boxes, and an estimate of their width for layout choices.
 
 A box is a table of rows of cells; a cell is a sequence of runs ``(text, kind)``
-with ``kind`` ``"b"`` (bold), ``"i"`` (italic) or ``""``. Texts are escaped
-here, once, with :func:`viz._format.html_text`.
+with ``kind`` ``"b"`` (bold), ``"i"`` (italic), ``""``, ``"c"`` (grey text) or
+``"k"``: a constant operand (a number, a data batch, a target) drawn as a
+small grey box inside the cell, next to its op. Texts are escaped here, once,
+with :func:`viz._format.html_text`.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from ._format import (
     ROLE_BORDERS,
     ROLE_COLOURS,
     array_summary,
+    constant_text,
     fmt,
     grad_colour,
     html_text,
@@ -33,15 +36,22 @@ __all__ = [
     "Cell",
     "NodeBoxOptions",
     "cell",
-    "constant_box",
+    "cell_html",
+    "cell_width",
     "grad_scale",
     "node_box",
+    "op_cell",
+    "op_label",
+    "op_width",
     "summary_rows",
 ]
 
 Cell = tuple[tuple[str, str], ...]
 FONT_SIZE = 11.0
 CONSTANT_FONT_SIZE = 9.0
+CONSTANT_FILL, CONSTANT_BORDER, CONSTANT_TEXT = "#f3f4f6", "#9ca3af", "#6b7280"
+OVAL_MIN_WIDTH = 54.0  # points: Graphviz's minimum ellipse width (0.75 in)
+OVAL_FONT_SIZE = 10.0
 
 
 def cell(*runs: tuple[str, str] | str) -> Cell:
@@ -49,16 +59,41 @@ def cell(*runs: tuple[str, str] | str) -> Cell:
     return tuple((r, "") if isinstance(r, str) else r for r in runs)
 
 
-def _cell_html(c: Cell) -> str:
-    parts = []
-    for text, kind in c:
-        escaped = html_text(text)
-        parts.append(f"<{kind}>{escaped}</{kind}>" if kind else escaped)
-    return "".join(parts)
+_CHIP = (
+    f'<td bgcolor="{CONSTANT_FILL}" color="{CONSTANT_BORDER}" border="1" cellpadding="1">'
+    f'<font point-size="{CONSTANT_FONT_SIZE:g}">{{}}</font></td>'
+)
+_CHIP_PAD = 8.0  # points around a chip's text: padding, border, spacing
+_CHIP_ROW = '<table border="0" cellborder="0" cellspacing="3" cellpadding="0"><tr>{}</tr></table>'
 
 
-def _cell_width(c: Cell, size: float) -> float:
-    return sum(text_width(text, size, bold=kind == "b") for text, kind in c)
+def _run_html(text: str, kind: str) -> str:
+    escaped = html_text(text)
+    if kind == "c":
+        return f'<font color="{CONSTANT_TEXT}">{escaped}</font>'
+    return f"<{kind}>{escaped}</{kind}>" if kind else escaped
+
+
+def cell_html(c: Cell) -> str:
+    """A cell's label text; with constant chips (kind ``"k"``) a one-row table of its runs."""
+    if not any(kind == "k" for _, kind in c):
+        return "".join(_run_html(text, kind) for text, kind in c)
+    return _CHIP_ROW.format(
+        "".join(
+            _CHIP.format(html_text(text)) if kind == "k" else f"<td>{_run_html(text, kind)}</td>"
+            for text, kind in c
+        )
+    )
+
+
+def cell_width(c: Cell, size: float) -> float:
+    """Estimated width in points of a cell's runs set at ``size`` (chips at 9 pt)."""
+    return sum(
+        text_width(text, CONSTANT_FONT_SIZE) + _CHIP_PAD
+        if kind == "k"
+        else text_width(text, size, bold=kind == "b")
+        for text, kind in c
+    )
 
 
 @dataclass
@@ -77,7 +112,7 @@ class Box:
         """The ``<table>`` label text."""
         cells = "1" if self.cell_borders else "0"
         rows = "".join(
-            "<tr>" + "".join(f"<td>{_cell_html(c)}</td>" for c in row) + "</tr>"
+            "<tr>" + "".join(f"<td>{cell_html(c)}</td>" for c in row) + "</tr>"
             for row in self.rows
         )
         if self.font_size != FONT_SIZE:
@@ -94,7 +129,7 @@ class Box:
         """Estimated width in points (Helvetica metrics, padding and borders included)."""
         pad = 2 * self.padding + (2 if self.cell_borders else 0)
         widest = max(
-            (sum(_cell_width(c, self.font_size) + pad for c in row) for row in self.rows),
+            (sum(cell_width(c, self.font_size) + pad for c in row) for row in self.rows),
             default=0.0,
         )
         return widest + 2 * self.border_width
@@ -107,26 +142,53 @@ def summary_rows(prefix: str, a: np.ndarray) -> list[list[Cell]]:
     return [[cell(f"{prefix} {lines[0]}")], *([[cell(line)] for line in lines[1:]])]
 
 
-def tensor_head(name: str, op: str, arr: np.ndarray, dtype: Any) -> Cell:
-    """``name  op  (3, 4) float32`` with the name bold and the op italic."""
+def tensor_head(name: str, op: Cell, arr: np.ndarray, dtype: Any) -> Cell:
+    """``name  op  (3, 4) float32`` with the name bold and the op (a cell's runs) italic."""
     runs: list[tuple[str, str]] = []
     if name:
         runs += [(name, "b"), ("  ", "")]
     if op:
-        runs += [(op, "i"), ("  ", "")]
+        runs += [*op, ("  ", "")]
     runs.append((f"{shape_text(arr.shape)} {np.dtype(dtype).name}", ""))
     return tuple(runs)
 
 
-def constant_box(text: str) -> Box:
-    """A small grey box for an operand that needs no gradient (data, a target, a number)."""
-    return Box(
-        rows=[[cell(text)]],
-        fill="#f3f4f6",
-        border="#9ca3af",
-        padding=2,
-        font_size=CONSTANT_FONT_SIZE,
-    )
+def op_cell(data: GraphData, i: int, op_kind: str = "", chips: bool = True) -> Cell:
+    """Node ``i``'s op with its constant operands, in reading order.
+
+    A binary op reads as written: ``0.5 * x`` gives ``[0.5] *``, ``y - 1``
+    gives ``- [1]``, ``xbatch @ W`` gives ``[xbatch (8, 2)] @``; any other op
+    puts its constants after its name. With ``chips`` each constant is a
+    small grey box (kind ``"k"``), else grey text (compact drawings: a
+    nested table would be stretched to the width of the box). Constants live
+    inside their op rather than in boxes of their own: a graph full of them
+    (a long sum of ``+ 1``, a data batch used by every step) gets no extra
+    node, edge or width, and each constant is always on its side of the op.
+    """
+    op = (str(data.nodes[i].op or "op"), op_kind)
+    operands = data.operands(i)
+    consts = [(pos, constant_text(o.value)) for pos, o in enumerate(operands) if o.node < 0]
+    if len(operands) == 2 and len(consts) == 1 and consts[0][0] == 0:
+        before, after = [consts[0][1]], []
+    else:
+        before, after = [], [text for _, text in consts]
+    if chips:
+        return (*((t, "k") for t in before), op, *((t, "k") for t in after))
+    return (*((f"{t} ", "c") for t in before), op, *((f" {t}", "c") for t in after))
+
+
+def op_label(data: GraphData, i: int) -> str:
+    """The op oval's HTML-like label: its name, with its constants as small grey boxes."""
+    return cell_html(op_cell(data, i))
+
+
+def op_width(data: GraphData, i: int) -> float:
+    """Estimated width in points of node ``i``'s op oval (an ellipse around its label)."""
+    c = op_cell(data, i)
+    if len(c) == 1:
+        return max(OVAL_MIN_WIDTH, text_width(c[0][0], OVAL_FONT_SIZE) + 24)
+    inner = cell_width(c, OVAL_FONT_SIZE) + 3 * (len(c) + 1)
+    return max(OVAL_MIN_WIDTH, 1.42 * inner + 12)  # an ellipse is √2 wider than its label
 
 
 def grad_text(g: Any, shown: bool) -> str:
@@ -197,7 +259,7 @@ def _value_cells(data: GraphData, style: Style, i: int, opts: NodeBoxOptions) ->
     node = data.nodes[i]
     cells: list[Cell] = []
     if opts.show_op and node.parents:
-        cells.append(cell((node.op or "op", "i")))
+        cells.append(op_cell(data, i, "i", chips=False))
     name = _name(data, style, i)
     if name:
         cells.append(cell((name, "b")))
@@ -215,7 +277,9 @@ def _tensor_rows(data: GraphData, style: Style, i: int, opts: NodeBoxOptions) ->
     node = data.nodes[i]
     arr = np.asarray(node.data)
     dtype = getattr(node, "dtype", arr.dtype)
-    op = (node.op or "op") if node.parents else ""
+    op: Cell = ()
+    if node.parents:
+        op = op_cell(data, i, "i", chips=False) if opts.show_op else ((str(node.op or "op"), "i"),)
     rows = [[tensor_head(_name(data, style, i), op, arr, dtype)]]
     if opts.uses:
         rows.append([cell((f"shared ×{opts.uses:,}", "i"))])

@@ -193,9 +193,10 @@ class _Collapsed:
         self.frame_of = {g: f for f, gs in self.frames.items() for g in gs}
         self.links = self._links()
 
-    def _links(self) -> Counter:
+    def _links(self) -> Counter[tuple[int, int]]:
         """Graph edges between boxes: ``(from box, to box) -> count``."""
-        of, links = self.grouping.of, Counter()
+        of = self.grouping.of
+        links: Counter[tuple[int, int]] = Counter()
         for i in range(len(self.data.nodes)):
             gi = of[i]
             for j in self.data.parent_indices(i):

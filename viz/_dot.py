@@ -2,7 +2,9 @@
 
 Each value is a box, each operation an oval between its operands and its
 result (``style.compact`` folds the op into the result's box). Operands that
-need no gradient (data, targets, numbers) are small grey boxes, one per use.
+need no gradient (data, targets, numbers) are small grey boxes inside their
+op, on the side they are written (``[0.5] *``, ``- [1]``, ``[xbatch (8, 2)] @``;
+see :func:`viz._boxes.op_cell`): no node, edge or rank of their own.
 The text is built with plain string joins (fast enough for tens of thousands
 of nodes); every user-supplied string goes through :mod:`viz._format`.
 """
@@ -11,10 +13,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._boxes import NodeBoxOptions, constant_box, grad_scale, node_box
-from ._format import HIGHLIGHT, constant_text, fmt, html_text, quoted, shape_text
+from ._boxes import OVAL_FONT_SIZE, NodeBoxOptions, grad_scale, node_box, op_label
+from ._format import HIGHLIGHT, fmt, html_text, quoted, shape_text
 from ._graphdata import GraphData, Operand
-from ._layout import Layout, box_id, constant_id, copy_id, oval_id, plan_layout
+from ._layout import Layout, box_id, copy_id, oval_id, plan_layout
 from ._style import Style, grads_computed
 
 __all__ = ["detailed_dot", "footer", "header"]
@@ -104,21 +106,17 @@ class _Writer:
         colour, width = (HIGHLIGHT, "2.5") if current else ("#6b7280", "1")
         extra = ', class="current"' if current else ""
         self.out.append(
-            f"  {oval_id(i)} [label=<{html_text(self.data.nodes[i].op or 'op')}>, "
+            f"  {oval_id(i)} [label=<{op_label(self.data, i)}>, "
             f'shape=ellipse, style=filled, fillcolor="#f9fafb", color="{colour}", '
-            f'penwidth={width}, margin="0.04,0.02", height=0.3, fontsize=10{extra}];'
+            f'penwidth={width}, margin="0.04,0.02", height=0.3, '
+            f"fontsize={OVAL_FONT_SIZE:g}{extra}];"
         )
         heavy = [f"weight={SPINE_WEIGHT}"] if i in self.layout.spine else []
         self.edge(oval_id(i), box_id(i), heavy)
         return oval_id(i)
 
-    def operand_edge(self, i: int, pos: int, operand: Operand, target: str) -> None:
-        if operand.node < 0:  # a constant: a small grey box of its own
-            name = constant_id(i, pos)
-            label = constant_box(constant_text(operand.value)).html()
-            self.out.append(f'  {name} [label=<{label}>, tooltip="constant"];')
-            self.edge(name, target, ['color="#9ca3af"', "style=dashed"])
-            return
+    def operand_edge(self, i: int, operand: Operand, target: str) -> None:
+        """The edge from a node operand (or its shared-leaf copy) into the op."""
         j, slot = operand.node, operand.slot
         source = box_id(j)
         if j in self.layout.shared:
@@ -139,8 +137,9 @@ class _Writer:
         if not self.data.nodes[i].parents:
             return
         target = self.oval(i)
-        for pos, operand in enumerate(self.data.operands(i)):
-            self.operand_edge(i, pos, operand, target)
+        for operand in self.data.operands(i):  # constants are drawn inside the op
+            if operand.node >= 0:
+                self.operand_edge(i, operand, target)
 
 
 def detailed_dot(data: GraphData, style: Style, layout: Layout | None = None) -> str:

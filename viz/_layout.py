@@ -23,8 +23,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from ._boxes import NodeBoxOptions, constant_box, node_box
-from ._format import constant_text, text_width
+from ._boxes import NodeBoxOptions, node_box, op_width
 from ._graphdata import GraphData
 from ._style import Style
 
@@ -47,7 +46,6 @@ NODESEP = 0.2  # inches between boxes in a rank (left to right: rows)
 TALL_NODESEP = 0.15  # top to bottom, where the width is what runs out
 RANKSEP = 0.3  # inches between ranks
 BIG_DRAWING = 300  # DOT nodes; above, Graphviz is told to search less
-_OVAL_WIDTH = 54.0  # points: Graphviz's minimum ellipse width (0.75 in)
 _EDGE_LABEL_WIDTH = 52.0  # "∂ -0.1234" at 9 pt, with its margin
 
 
@@ -136,17 +134,13 @@ def copy_id(j: int, i: int, slot: int) -> str:
     return f"n{j}_{i}_{slot}"
 
 
-def constant_id(i: int, pos: int) -> str:
-    """DOT id of the constant that is operand ``pos`` of node ``i``."""
-    return f"k{i}_{pos}"
-
-
 @dataclass
 class Drawn:
-    """The DOT nodes of a detailed drawing (boxes, ovals, constants, copies) and their edges.
+    """The DOT nodes of a detailed drawing (boxes, ovals, copies) and their edges.
 
     ``labelled[k]`` is the total width of the edge labels below DOT node ``k``
-    (its out-edges'), ``succ[k]`` the DOT nodes it points to.
+    (its out-edges'), ``succ[k]`` the DOT nodes it points to. Constants are
+    part of their op's oval (see :func:`viz._boxes.op_cell`).
     """
 
     ids: list[str] = field(default_factory=list)
@@ -175,19 +169,18 @@ def drawn_graph(data: GraphData, style: Style, shared: dict[int, int], stacked: 
             continue
         target = where[i]
         if not style.compact:
-            target = drawn.add(oval_id(i), max(_OVAL_WIDTH, text_width(node.op, 10) + 24))
+            target = drawn.add(oval_id(i), op_width(data, i))
             drawn.succ[target].append(where[i])
-        for pos, operand in enumerate(data.operands(i)):
+        for operand in data.operands(i):
             j = operand.node
             if j < 0:
-                text = constant_text(operand.value)
-                k = drawn.add(constant_id(i, pos), constant_box(text).width())
-            elif j in shared:
+                continue  # a constant: drawn inside the op
+            if j in shared:
                 k = drawn.add(copy_id(j, i, operand.slot), node_box(data, style, j, opts).width())
             else:
                 k = where[j]
             drawn.succ[k].append(target)
-            if labels and j >= 0:
+            if labels:
                 drawn.labelled[k] += _EDGE_LABEL_WIDTH
     return drawn
 

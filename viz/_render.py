@@ -96,6 +96,7 @@ def render_dot(
             "rendering needs the Graphviz 'dot' program, which was not found on PATH. "
             + _INSTALL_HINT
         )
+    error: GraphvizError
     try:
         done = _run(program, format, source.encode("utf-8"), timeout)
     except subprocess.TimeoutExpired:

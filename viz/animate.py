@@ -140,7 +140,9 @@ class TrainingMovie:
         order = list(range(len(self.frames))) + [len(self.frames) - 1] * int(fps)
         animation = FuncAnimation(fig, lambda k: draw(order[k]), frames=len(order), blit=False)
         path = Path(path)
-        animation.save(str(path), writer=GifWriter(fps=fps), dpi=dpi)  # type: ignore[arg-type]
+        # matplotlib's stubs say int; PillowWriter uses 1000 / fps ms per frame, so 2.5 works.
+        writer = GifWriter(fps=fps)  # type: ignore[arg-type]
+        animation.save(str(path), writer=writer, dpi=dpi)
         return path
 
     def _figure(self, dpi: int) -> tuple[Any, Callable[[int], list]]:

@@ -180,7 +180,8 @@ def draw_graph(
     themselves when ≤ 4) of data and grad for a ``Tensor`` — and each
     operation an oval between its operands and its result. Operands that need
     no gradient (a data batch, targets, a number such as 0.5) are small grey
-    boxes with their label, shape or value. An edge operand → op carries the
+    boxes with their label, shape or value inside their op's oval, on the side
+    they are written (``[0.5] *``, ``- [1]``). An edge operand → op carries the
     local derivative ``∂out/∂in`` at the current values (``show_local_grad``;
     shapes for tensors). Boxes are coloured by role: inputs blue, parameters
     green, the output (loss) amber; ``color_by_grad=True`` fills them by the

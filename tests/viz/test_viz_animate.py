@@ -99,3 +99,14 @@ def test_save_needs_frames_and_a_sane_fps(tmp_path):
     movie.record(0, [1.0])
     with pytest.raises(ValueError, match="fps"):
         movie.save(tmp_path / "m.gif", fps=0)
+
+
+def test_a_fractional_frame_rate_sets_the_frame_duration(tmp_path):
+    X, y = blobs()
+    movie = TrainingMovie(lambda g: g[:, 0], X, y, max_frames=3, resolution=5)
+    history = History()
+    for epoch in range(3):
+        history.loss.append(1.0)
+        movie(epoch, history)
+    with Image.open(movie.save(tmp_path / "slow.gif", fps=2.5)) as gif:
+        assert gif.info["duration"] == 400  # ms: 1000 / 2.5

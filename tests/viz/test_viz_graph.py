@@ -30,25 +30,29 @@ def test_readme_graph_has_a_box_per_value_and_an_oval_per_op(readme):
     g.backward()
     dot = parse_dot(draw_graph(g).source)
     ovals = [k for k in dot.nodes if k.endswith("o")]
-    boxes = [k for k in dot.nodes if not k.endswith("o") and not k.startswith("k")]
-    constants = [k for k in dot.nodes if k.startswith("k")]
+    boxes = [k for k in dot.nodes if not k.endswith("o")]
     # micrograd's README graph: 2 leaves + 25 results of operations, one oval per op, and
-    # its 8 Python numbers (1, 1, 2, 3, 3, 2, 2.0, 10.0) as small constant boxes.
+    # its 8 Python numbers (1, 1, 2, 3, 3, 2, 2.0, 10.0) as small grey boxes in their ops.
     assert len(ovals) == 25
     assert len({k.split("_")[0] for k in boxes}) == 27
-    assert len(constants) == 8
+    assert sorted(c for cs in dot.constants().values() for c in cs) == sorted(
+        ["1", "1", "2", "3", "3", "2", "2", "10"]
+    )
     # a and b are used 5 times each at distant places: one box per use, marked shared.
     for name in ("a", "b"):
         copies = dot.boxes_of(name)
         assert len(copies) == 5
         assert all("shared ×5" in dot.label(k) for k in copies)
-    # Each op oval feeds exactly its result box; every operand feeds an oval.
+    # Each op oval feeds exactly its result box; every node operand feeds an oval, and
+    # every other operand (the numbers) is drawn inside it: 39 edges + 8 numbers = inputs.
     assert sorted(t for t, h, _ in dot.edges if t.endswith("o")) == sorted(ovals)
     assert all(h == t[:-1] for t, h, _ in dot.edges if t.endswith("o"))
     assert all(h.endswith("o") for t, h, _ in dot.edges if not t.endswith("o"))
+    nodes = topological_order(g)
     assert sum(1 for t, _, _ in dot.edges if not t.endswith("o")) == sum(
-        len(n.parents) for n in topological_order(g)
-    )
+        len(n.parents) for n in nodes
+    ) == 39
+    assert sum(len(n.inputs) for n in nodes) == 39 + 8
 
 
 def test_values_and_grads_appear_after_backward(readme):
@@ -153,6 +157,7 @@ def test_hostile_labels_cannot_inject(label):
     source = draw_graph(out, title=label).source
     nodes, edges = statements(source)  # every line is still one well-formed statement
     assert set(nodes) == {"n0", "n1", "n1o"}
+    assert parse_dot(source).parts("n1o") == [("*", False), ("2", True)]  # a * 2.0
     assert len(edges) == 2
     assert "<b>&</b>" not in source
     escaped = html_text(label)

@@ -11,7 +11,8 @@ from viz_helpers import needs_dot, notebook3_drawings, one_neuron, parse_dot, sv
 from autograd import Value
 from viz import draw_graph
 from viz._graphdata import gather
-from viz._layout import NOTEBOOK_WIDTH, levels_and_uses, shared_leaves
+from viz._layout import NOTEBOOK_WIDTH, drawn_graph, levels_and_uses, shared_leaves
+from viz._style import Style
 
 
 def rankdir(source: str) -> str:
@@ -19,9 +20,15 @@ def rankdir(source: str) -> str:
 
 
 def assert_full_text_size(source: str) -> None:
-    """Nothing shrinks the picture: no size/ratio/viewport, fonts at 11 pt in the boxes."""
-    assert not re.search(r"\b(size|ratio|viewport|dpi)=", source)
+    """Nothing shrinks the picture: no size/ratio/viewport, fonts at 11 pt in the boxes.
+
+    Only the small grey boxes of constants, inside the op ovals, set a smaller font.
+    """
+    assert not re.search(r"(?<![\w-])(size|ratio|viewport|dpi)=", source)
     assert 'node [shape=plaintext, fontname="Helvetica", fontsize=11' in source
+    dot = parse_dot(source)
+    resized = {k for k, a in dot.nodes.items() if "point-size" in a.get("label", "")}
+    assert resized == set(dot.constants())
 
 
 def rnn(steps: int) -> Value:
@@ -42,6 +49,34 @@ def wide_neuron(n: int) -> Value:
     out.label = "out"
     out.backward()
     return out
+
+
+def half_squared_errors(n: int) -> Value:
+    """Σ ½(xₖ − 1)²: three Python numbers per term (and sum's 0), each a constant box."""
+    xs = [Value(0.1 * k, label=f"x{k}") for k in range(n)]
+    C = sum(0.5 * (x - 1.0) ** 2 for x in xs)
+    C.label = "C"
+    C.backward()
+    return C
+
+
+def batch_terms(n: int):
+    """Σ mean((tanh(X·Wₖ) − Y)²): one data batch X and one target Y used by every term."""
+    import numpy as np
+
+    from autograd import Tensor
+
+    rng = np.random.default_rng(0)
+    X = Tensor(rng.normal(size=(8, 2)), label="xbatch")
+    Y = np.ones((8, 3))
+    total = None
+    for k in range(n):
+        W = Tensor(rng.normal(size=(2, 3)), requires_grad=True, label=f"W{k}")
+        term = (((X @ W).tanh() - Y) ** 2).mean()
+        total = term if total is None else total + term
+    total.label = "loss"
+    total.backward()
+    return total
 
 
 def scalar_mlp() -> Value:
@@ -79,8 +114,11 @@ def test_notebook_3_drawings_fit_a_notebook(name):
 
 @needs_dot
 @pytest.mark.parametrize(
-    "make", [lambda: rnn(10), lambda: wide_neuron(12), scalar_mlp, lambda: rnn(14)],
-    ids=["rnn10", "neuron_with_12_inputs", "mlp_2_3_1", "rnn14"],
+    "make",
+    [lambda: rnn(10), lambda: wide_neuron(12), scalar_mlp, lambda: rnn(14),
+     lambda: half_squared_errors(8), lambda: batch_terms(4)],
+    ids=["rnn10", "neuron_with_12_inputs", "mlp_2_3_1", "rnn14",
+         "half_squared_errors_8_with_25_numbers", "data_batch_in_4_terms"],
 )
 def test_graphs_up_to_60_boxes_fit_a_notebook(make):
     root = make()
@@ -122,6 +160,25 @@ def test_a_leaf_used_by_parallel_ops_stays_one_box():
     for name in ("x0", "x1", "x2"):
         (box,) = dot.boxes_of(name)
         assert sum(1 for t, _, _ in dot.edges if t == box) == 3
+
+
+@needs_dot
+def test_the_width_estimate_counts_the_constants_in_the_ovals():
+    # Each op's oval holds its constants; the estimate must grow with them, and not
+    # fall short of what Graphviz draws (else a drawing chosen to fit would not).
+    data = gather(batch_terms(1))
+    drawn = drawn_graph(data, Style(), {}, stacked=True)
+    widths = dict(zip(drawn.ids, drawn.widths))
+    svg = draw_graph(data.roots[0], rankdir="TB").svg()
+    for k, node in enumerate(data.nodes):
+        if not node.parents:
+            continue
+        drawn_width = float(re.search(
+            rf'<title>n{k}o</title>\s*<ellipse[^>]*rx="([\d.]+)"', svg).group(1)) * 2
+        assert drawn_width <= widths[f"n{k}o"] + 2, (node.op, drawn_width, widths[f"n{k}o"])
+        assert widths[f"n{k}o"] <= 1.5 * drawn_width + 10
+    matmul = next(k for k, n in enumerate(data.nodes) if n.parents and str(n.op) == "@")
+    assert widths[f"n{matmul}o"] > 100  # "[xbatch (8, 2)] @" is much wider than "@"
 
 
 def test_levels_and_shared_leaves():

@@ -43,8 +43,9 @@ def test_svg_has_every_node_and_the_numbers(readme):
     graph = draw_graph(g)
     svg = graph.svg()
     assert svg.lstrip().startswith("<?xml") and "</svg>" in svg
-    # value boxes (a and b once per use: 5 each) + op ovals
+    # value boxes (a and b once per use: 5 each) + op ovals; the 8 numbers are in the ovals
     assert len(svg_node_ids(svg)) == 25 + 2 * 5 + 25
+    assert svg.count('fill="#f3f4f6"') == 8
     assert "138.8338" in svg and "645.5773" in svg and "24.7041" in svg
     assert svg.count('class="edge"') == graph.source.count(" -> ")
 

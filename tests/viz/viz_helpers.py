@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import random
 import re
 import shutil
@@ -149,6 +150,30 @@ class Dot:
 
     def into(self, head: str) -> list[tuple[str, dict[str, str]]]:
         return [(t, a) for t, h, a in self.edges if h == head]
+
+    def parts(self, node_id: str) -> list[tuple[str, bool]]:
+        """An op oval's label, run by run: ``(text, is_constant)`` (a grey chip or not)."""
+        return label_parts(self.label(node_id))
+
+    def constants(self) -> dict[str, list[str]]:
+        """Op ovals that hold constants: id -> the constants' texts, in reading order."""
+        found = {k: [t for t, is_k in self.parts(k) if is_k] for k in self.nodes
+                 if k.endswith("o")}
+        return {k: v for k, v in found.items() if v}
+
+
+CHIP = re.compile(
+    r'<td bgcolor="#f3f4f6" color="#9ca3af" border="1" cellpadding="1">'
+    r'<font point-size="9">(.*?)</font></td>|<td>(.*?)</td>'
+)
+
+
+def label_parts(label: str) -> list[tuple[str, bool]]:
+    """The runs of an op label: plain text, or a one-row table of cells and grey chips."""
+    if not label.startswith("<table"):
+        return [(html.unescape(label), False)]
+    return [(html.unescape(chip or re.sub(r"</?i>", "", text)), bool(chip))
+            for chip, text in CHIP.findall(label)]
 
 
 def parse_dot(source: str) -> Dot:
