@@ -298,11 +298,12 @@ class Graph:
 
     # -- applying ops -------------------------------------------------------------
 
-    def operand(self, x: Any, dtype: np.dtype) -> Symbol | None:
+    def operand(self, x: Any, dtype: np.dtype) -> Any:
         """A symbol for an operand: symbols as they are, numbers and arrays as constants.
 
         Numbers and numeric arrays take the result's float ``dtype`` (numpy casts
-        them so before computing); boolean arrays stay boolean.
+        them so before computing); boolean arrays stay boolean; ``None`` (a missing
+        bias) stays ``None``.
         """
         if x is None or isinstance(x, Symbol):
             return x

@@ -257,9 +257,10 @@ def _single_array_axis(key: Any, ndim: int) -> tuple[int, np.ndarray] | None:
         return None
     if sum(1 for i in items if isinstance(i, np.ndarray)) != 1:
         return None
-    items = _expand_ellipsis(items, ndim)
-    if items is None:
+    expanded = _expand_ellipsis(items, ndim)
+    if expanded is None:
         return None
+    items = expanded
     axis = next(k for k, i in enumerate(items) if isinstance(i, np.ndarray))
     full = slice(None)
     if any(not (isinstance(i, slice) and i == full) for k, i in enumerate(items) if k != axis):

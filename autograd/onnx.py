@@ -295,7 +295,8 @@ class _Trace:
             for leaf, name in zip(leaves, input_names)
         }
         counts: dict[str, int] = {}
-        for node in topological_order(outputs):
+        for visited in topological_order(outputs):
+            node: Any = visited  # a Tensor (the walk's protocol type is narrower)
             if id(node) in symbols:
                 continue
             if not node.op:  # a leaf that needs a gradient and is not an input: a parameter

@@ -37,7 +37,7 @@ from typing import Any
 
 import numpy as np
 
-from ._math import ARRAY, FLOAT, Namespace
+from ._math import ARRAY, FLOAT
 
 __all__ = ["REGISTRY", "Op", "OpChecks", "define_op", "registered_ops"]
 
@@ -204,7 +204,7 @@ class Op(str):
         with np.errstate(all="ignore"):
             return self._forward(ARRAY, inputs, params)
 
-    def evaluator(self, namespace: Namespace) -> Callable[..., Any]:
+    def evaluator(self, namespace: Any) -> Callable[..., Any]:
         """``f(*inputs, *params)``: this op's forward evaluated in ``namespace``."""
         forward = self._forward
 
