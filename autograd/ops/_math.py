@@ -384,10 +384,10 @@ ARRAY_KERNELS: dict[str, Callable[..., Any]] = {
     "matmul": _matmul,
     "scatter": _scatter,
     "linear": _linear,
-    "softmax": _softmax,
-    "log_softmax": _log_softmax,
+    "softmax": _quiet(_softmax),  # ±inf logits: nan, silently (as PyTorch)
+    "log_softmax": _quiet(_log_softmax),
     "logsumexp": _quiet(_logsumexp),
-    "softmax_cross_entropy": _softmax_cross_entropy,
+    "softmax_cross_entropy": _quiet(_softmax_cross_entropy),
     "concatenate": _concatenate,
     "stack": _stack,
 }
