@@ -47,6 +47,7 @@ import sys
 import threading
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from types import FrameType
 from typing import Any, Protocol
 
 import numpy as np
@@ -450,7 +451,7 @@ def backward(
 def _outside_package(default: int) -> int:
     """The ``stacklevel`` of the innermost caller outside the autograd package."""
     package = os.path.dirname(os.path.abspath(__file__))
-    frame = sys._getframe(1)
+    frame: FrameType | None = sys._getframe(1)
     level = 1
     while frame is not None:
         if not os.path.abspath(frame.f_code.co_filename).startswith(package):
