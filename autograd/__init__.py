@@ -1,5 +1,6 @@
 """chainrule's autodiff engine: scalar :class:`Value` and numpy :class:`Tensor` on one core."""
 
+from . import onnx as onnx  # autograd.onnx.export (onnx itself is imported when it runs)
 from ._core import (
     backward,
     current_scope,

@@ -42,9 +42,12 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import os
+import sys
 import threading
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from types import FrameType
 from typing import Any, Protocol
 
 import numpy as np
@@ -478,8 +481,22 @@ def backward(
     _run(roots, grads, trace, create_graph, None)
 
 
+def _outside_package(default: int) -> int:
+    """The ``stacklevel`` of the innermost caller outside the autograd package."""
+    package = os.path.dirname(os.path.abspath(__file__))
+    frame: FrameType | None = sys._getframe(1)
+    level = 1
+    while frame is not None:
+        if not os.path.abspath(frame.f_code.co_filename).startswith(package):
+            return level
+        frame = frame.f_back
+        level += 1
+    return default
+
+
 def warn_create_graph_cycle(stacklevel: int) -> None:
     """Say what ``backward(create_graph=True)`` leaves behind (PyTorch warns likewise)."""
+    stacklevel = _outside_package(stacklevel)
     warnings.warn(
         "backward(create_graph=True) makes each .grad a node computed from its own tensor: a "
         "reference cycle (x -> x.grad -> ... -> x) that only the cyclic garbage collector "

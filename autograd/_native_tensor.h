@@ -369,11 +369,21 @@ tensor_fit(PyObject *c, PyObject *parent, PyObject *grad)
     }
     differ = cdtype == pdtype ? 0 : PyObject_RichCompareBool(cdtype, pdtype, Py_NE);
     Py_DECREF(cdtype);
-    if (differ > 0)
-        Py_SETREF(c, PyObject_CallMethodOneArg(c, str_astype, pdtype));
     Py_DECREF(pdtype);
-    if (differ < 0 || c == NULL)
+    if (differ < 0)
         goto fail;
+    if (differ > 0) {
+        /* another dtype (rare): Python's _fit decides, which may keep a float64 contribution
+           to a float32 intermediate node where float32 would overflow */
+        PyObject *fit = PyDict_GetItemString(tensor_globals, "_fit"); /* borrowed */
+        if (fit == NULL) {
+            PyErr_SetString(PyExc_RuntimeError, "autograd.tensor._fit is missing");
+            goto fail;
+        }
+        PyObject *call_args[3] = {c, parent, grad};
+        out = PyObject_Vectorcall(fit, call_args, 3, NULL);
+        goto fail;
+    }
     /* a leaf never gets the upstream array itself or a view of another array */
     int leaf;
     if (IS_TENSOR(parent)) {

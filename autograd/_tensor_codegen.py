@@ -10,7 +10,7 @@ straight-line function per set of inputs that want a gradient::
 
     def relu_vjp_1(g, x0, out, P):        # compiled from relu's record
         d1 = x0 > 0.0
-        return (_select(d1, g, 1.0),)     # _times(g, m.masked(d1, 1.0))
+        return (_select_times(d1, g, 1.0),)     # _times(g, m.masked(d1, 1.0))
 
 It performs the same numpy operations on the same operands as the generic
 path (a test checks it bit for bit), skips the derivatives no input needs,
@@ -62,7 +62,7 @@ def _contribution(d: Any, dependent: set[str]) -> str:
     if _codegen.is_masked(d):
         value = d.d
         v = value.name if isinstance(value, _codegen.Sym) else repr(value)
-        return f"_select({d.condition.name}, g, {v})"
+        return f"_select_times({d.condition.name}, g, {v})"
     if isinstance(d, _codegen.Sym):
         # an ndarray (or numpy scalar) at run time: _times multiplies; a derivative made of
         # parameters only is a Python number at run time, which _times may pass through
@@ -115,7 +115,7 @@ def compile_array_forward(op: Op, namespace: dict[str, Any]) -> Any:
         return None
     try:
         source = array_forward_source(op)
-    except _codegen.TraceError:
+    except Exception:  # untraceable (or a rule that raises): the generic path runs the rule
         return None
     scope = dict(namespace)
     _codegen.compile_source(source, f"<autograd.ops {op.name}: Tensor forward>", scope)
@@ -125,7 +125,7 @@ def compile_array_forward(op: Op, namespace: dict[str, Any]) -> Any:
 def compile_array_vjps(op: Op, namespace: dict[str, Any]) -> tuple[Any, ...] | None:
     """One function per mask ``1 .. 2**n - 1`` (index = mask; index 0 is None), or None.
 
-    ``namespace`` supplies ``_select``, ``_times`` and the ``_k_`` array kernels.
+    ``namespace`` supplies ``_select_times``, ``_times`` and the ``_k_`` array kernels.
     """
     if not _traceable(op):
         return None
@@ -137,6 +137,6 @@ def compile_array_vjps(op: Op, namespace: dict[str, Any]) -> tuple[Any, ...] | N
             scope = dict(namespace)
             _codegen.compile_source(source, f"<autograd.ops {op.name}: Tensor backward>", scope)
             functions.append(scope[f"{op.name}_vjp_{mask}"])
-    except _codegen.TraceError:
+    except Exception:  # untraceable (or a rule that raises): the generic path runs the rule
         return None
     return tuple(functions)

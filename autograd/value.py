@@ -599,6 +599,11 @@ def _compile_value_op(op: Op) -> None:
     except _codegen.TraceError:
         _use_generic(op)
         return
+    except Exception as error:
+        raise TypeError(
+            f"op {op.name!r}: evaluating its rules to compile them for Value raised "
+            f"{type(error).__name__}: {error}"
+        ) from error
     namespace = dict(
         Value=Value,
         _new=_new,

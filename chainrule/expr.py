@@ -18,9 +18,10 @@ Values); numbers never become graph nodes, exactly as in Python code.
 from __future__ import annotations
 
 import ast
+import keyword
 import math
 import operator
-import re
+import unicodedata
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -38,6 +39,7 @@ __all__ = [
     "ExprError",
     "ParsedExpr",
     "build",
+    "normalize_name",
     "parse_assignments",
     "parse_expr",
 ]
@@ -63,8 +65,6 @@ def _identity(x: Any) -> Any:
 
 # Unary plus changes nothing (Value has no __pos__; it adds no node).
 _UNARY: dict[type, Callable[[Any], Any]] = {ast.USub: operator.neg, ast.UAdd: _identity}
-
-_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
 # Python syntax a user may try, described in words for the error message.
 _DESCRIPTIONS: dict[type, str] = {
@@ -239,27 +239,43 @@ def parse_expr(text: str) -> ParsedExpr:
     return ParsedExpr(text, tree, tuple(names))
 
 
+def normalize_name(name: str) -> str:
+    """A variable name as Python's parser sees it: NFKC-normalized (``ｘ`` is ``x``)."""
+    return unicodedata.normalize("NFKC", name)
+
+
 def parse_assignments(items: Sequence[str]) -> dict[str, float]:
     """Parse ``--set NAME=NUMBER`` items into ``{name: value}``.
 
-    A malformed item (no ``=``, a name that is not an identifier or is a
-    function name, a value that is not a finite number) or a repeated name is
-    an :class:`ExprError` naming the item.
+    Names follow the same rules as names in EXPR, which are Python's:
+    identifiers in any script (``x``, ``w_1``, ``α``, ``가중치``), compared
+    after NFKC normalization, as Python's parser does (``--set ｘ=1`` sets
+    ``x``); keywords (``if``, ``None``) are not names. A malformed item (no
+    ``=``, a name that is not an identifier, a keyword or a function name, a
+    value that is not a finite number) or a repeated name is an
+    :class:`ExprError` naming the item.
     """
     out: dict[str, float] = {}
     for item in items:
         name, sep, raw = item.partition("=")
-        name, raw = name.strip(), raw.strip()
+        name, raw = normalize_name(name.strip()), raw.strip()
         if not sep or not name or not raw:
             raise ExprError(f"malformed --set {item!r}: write NAME=NUMBER, e.g. --set x=2")
-        if not _IDENTIFIER.match(name):
+        if not name.isidentifier():
             raise ExprError(
                 f"malformed --set {item!r}: {name!r} is not a valid name "
                 "(letters, digits and _, not starting with a digit)"
             )
+        if keyword.iskeyword(name):
+            raise ExprError(
+                f"malformed --set {item!r}: {name!r} is a Python keyword, not a name; "
+                "choose another name"
+            )
         if name in FUNCTIONS:
             raise ExprError(f"malformed --set {item!r}: {name!r} is a function name")
         try:
+            if not raw.isascii():  # float() also reads '١٢'; EXPR's numbers are ASCII only
+                raise ValueError(raw)
             value = float(raw)
         except ValueError:
             raise ExprError(f"malformed --set {item!r}: {raw!r} is not a number") from None
@@ -322,7 +338,7 @@ def build(
             arg = results.pop()
             fn = FUNCTIONS[node.func.id]  # type: ignore[attr-defined]
             results.append(fn(arg) if isinstance(arg, Value) else fn(Value(arg)).data)
-        if ready and isinstance(results[-1], Value) and results[-1]._prev:
+        if ready and isinstance(results[-1], Value) and results[-1].parents:
             sources.setdefault(id(results[-1]), ast.unparse(node))
     (root,) = results
     return root, leaves, sources

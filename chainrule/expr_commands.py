@@ -6,6 +6,7 @@ import argparse
 import math
 import shutil
 import sys
+from typing import Any
 
 from autograd import Value, topological_order
 
@@ -40,7 +41,7 @@ def _evaluate(
     if unused:
         names = ", ".join(unused)
         print(f"chainrule: warning: --set {names} not used in EXPR (ignored)", file=sys.stderr)
-    if root._prev:  # an operation, not a bare variable: give the result a name
+    if root.parents:  # an operation, not a bare variable: give the result a name
         name = next((n for n in _ROOT_NAMES if n not in leaves), "f")
         while name in leaves:
             name += "_"
@@ -71,13 +72,18 @@ def run_graph(args: argparse.Namespace) -> int:
             f"{MAX_DRAWN_NODES}: use a shorter expression"
         )
     root.backward()
-    from viz import GraphvizNotFoundError, draw_graph
+    from viz import GraphvizError, draw_graph
 
     settings = ", ".join(f"{n}={num(v.data)}" for n, v in leaves.items())
-    graph = draw_graph(root, rankdir=args.rankdir, title=f"{parsed.text}   ({settings})")
+    graph = draw_graph(
+        root,
+        rankdir=args.rankdir,
+        title=f"{parsed.text}   ({settings})",
+        timeout=args.timeout,
+    )
     try:
         data = graph.pipe(fmt)
-    except GraphvizNotFoundError as exc:
+    except GraphvizError as exc:  # missing, broken, or out of time: one line, exit 1
         raise CLIError(str(exc), exit_code=1) from None
     write_files({out: write_bytes(data)})
     print(f"wrote {out} ({n_nodes} nodes): {_gradient_summary(root, leaves)}")
@@ -92,8 +98,20 @@ def _table(rows: list[list[str]], header: list[str]) -> str:
     return "\n".join(out)
 
 
+def _steps_page(steps: Any, title: str, timeout: float | None) -> bytes:
+    """The step-through page; a missing, broken or too slow ``dot`` is a one-line error."""
+    from viz import GraphvizError
+
+    steps.timeout = timeout
+    try:
+        return steps.to_html(title=title, strict=True).encode("utf-8")
+    except GraphvizError as exc:
+        raise CLIError(f"--html needs Graphviz: {exc}", exit_code=1) from None
+
+
 def run_steps(args: argparse.Namespace) -> int:
     """Print the backward pass of EXPR node by node, then the chain-rule product per variable."""
+    html_out = check_out_file(args.html, (".html", ".htm"), "--html") if args.html else None
     parsed, root, leaves, sources = _evaluate(args)
     n_nodes = len(topological_order(root))
     if n_nodes > MAX_STEP_NODES:
@@ -105,6 +123,7 @@ def run_steps(args: argparse.Namespace) -> int:
 
     steps = backprop_steps(root)
     L = steps.root_name
+    page = _steps_page(steps, f"{L} = {parsed.text}", args.timeout) if html_out else None
     settings = ", ".join(f"{n} = {num(v.data)}" for n, v in leaves.items())
     print(f"{L} = {parsed.text}   with {settings}")
     print(f"{L} = {num(root.data)}")
@@ -138,6 +157,9 @@ def run_steps(args: argparse.Namespace) -> int:
             continue
         print(steps.chain_rule(leaf, by_label=False))
         print(f"  ∂{L}/∂{name} = {num(leaf.grad)}  (the engine's {name}.grad)")
+    if html_out is not None and page is not None:
+        write_files({html_out: write_bytes(page)})
+        print(f"\nwrote {html_out}: {len(steps)} steps, prev/next buttons, a slider, ← → keys")
     return 0
 
 
@@ -156,4 +178,22 @@ def add_expr_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="NAME=NUMBER",
         help="give a variable its value (repeat for each variable), e.g. --set x=2 --set w=-3",
     )
+    parser.add_argument(
+        "--timeout",
+        type=_timeout,
+        default=10.0,
+        metavar="SECONDS",
+        help="stop Graphviz after this many seconds (default 10; 0 = no limit)",
+    )
+
+
+def _timeout(text: str) -> float | None:
+    """``--timeout``: positive seconds, or 0 for no limit."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: use a number of seconds >= 0")
+    return value or None
 

@@ -2,18 +2,27 @@
 
 ``main(argv)`` returns the exit code: 0 on success, 2 for bad input (an
 unknown data set or optimizer, a malformed ``--set``, an unknown name or a
-disallowed construct in EXPR, an unusable ``--out``), 1 when an external
-program (Graphviz ``dot``) is missing. Errors are one line on stderr,
-``chainrule: error: <what is wrong>``, never a traceback, and nothing is
-written. Only these expected errors are caught: a real bug still shows its
-traceback.
+disallowed construct in EXPR, an unusable ``--out``), 1 when a run fails (an
+external program such as Graphviz ``dot`` is missing, training diverged).
+Errors are one line on stderr, ``chainrule: error: <what is wrong>``, never a
+traceback, and nothing is written. Only these expected errors are caught: a
+real bug still shows its traceback.
+
+Ctrl-C exits with 130 and SIGTERM with 143 (128 + the signal), after the same
+clean-up: temporary files removed, an output directory the run created
+removed. A closed stdout (``chainrule steps ... | head``) ends the run quietly.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
+import signal
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
+from types import FrameType
 from typing import NoReturn
 
 from .errors import USAGE_ERROR, CLIError
@@ -27,7 +36,7 @@ EPILOG = """examples:
   chainrule train moons --out runs/moons
   chainrule train spirals --hidden 32,32 --optimizer momentum --epochs 300 --out runs/spirals
   chainrule graph 'tanh(x*w + b)' --set x=2 --set w=-3 --set b=6.88 --out graph.svg
-  chainrule steps 'tanh(x*w + b)' --set x=2 --set w=-3 --set b=6.88
+  chainrule steps 'tanh(x*w + b)' --set x=2 --set w=-3 --set b=6.88 --html steps.html
   chainrule optimizers --surface rosenbrock --out rosenbrock.png
 """
 
@@ -70,8 +79,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_expr_arguments(graph)
     graph.add_argument("--out", required=True, metavar="FILE",
                        help="the picture: .svg, .png, .pdf (need Graphviz) or .dot")
-    graph.add_argument("--rankdir", default="LR", choices=("LR", "TB", "RL", "BT"),
-                       help="layout direction (default LR: left to right)")
+    graph.add_argument("--rankdir", default=None, choices=("LR", "TB", "RL", "BT"),
+                       help="layout direction (default: left to right when that fits 1,000 pt, "
+                       "else top to bottom)")
     graph.set_defaults(func=run_graph)
 
     steps = sub.add_parser(
@@ -81,6 +91,9 @@ def build_parser() -> argparse.ArgumentParser:
         "each variable's gradient as a product of local derivatives (the chain rule).",
     )
     add_expr_arguments(steps)
+    steps.add_argument("--html", metavar="FILE",
+                       help="also write a self-contained page that steps through the pictures "
+                       "(prev/next buttons, a slider, arrow keys; needs Graphviz)")
     steps.set_defaults(func=run_steps)
 
     optimizers = sub.add_parser(
@@ -94,6 +107,28 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised in the main thread like Ctrl-C so that every clean-up runs."""
+
+
+def _raise_terminated(signum: int, frame: FrameType | None) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second SIGTERM must not cut the clean-up
+    raise Terminated
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """Turn SIGTERM into :class:`Terminated` while the command runs (main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code (see the module docstring)."""
     parser = build_parser()
@@ -101,14 +136,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # --help (0) or a usage error (2, already printed)
         return int(exc.code or 0) if not isinstance(exc.code, str) else USAGE_ERROR
-    try:
-        return int(args.func(args))
-    except CLIError as exc:
-        print(f"chainrule: error: {exc.one_line}", file=sys.stderr)
-        return exc.exit_code
-    except KeyboardInterrupt:
-        print("chainrule: interrupted", file=sys.stderr)
-        return 130
+    with _sigterm_as_interrupt():
+        try:
+            return int(args.func(args))
+        except CLIError as exc:
+            print(f"chainrule: error: {exc.one_line}", file=sys.stderr)
+            return exc.exit_code
+        except KeyboardInterrupt as exc:
+            terminated = isinstance(exc, Terminated)
+            print(f"chainrule: {'terminated' if terminated else 'interrupted'}", file=sys.stderr)
+            return 128 + (signal.SIGTERM if terminated else signal.SIGINT)
+        except BrokenPipeError:
+            # The reader went away (| head): send the rest of our output nowhere, quietly.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            os.close(devnull)
+            return 128 + signal.SIGPIPE if hasattr(signal, "SIGPIPE") else 1
 
 
 if __name__ == "__main__":

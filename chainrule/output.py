@@ -1,17 +1,23 @@
 """Output paths checked before any work, and files written all-or-nothing.
 
-Every file is first written to a temporary file in its target directory and
-then renamed over the target with :func:`os.replace` (atomic on one file
-system), so an error never leaves a half-written file behind.
+Every file is first written to a temporary file in its target directory
+(named by :mod:`nn.atomic_file`: ``.<name>.<pid>.<random>.tmp``, so a later
+run removes what a killed one left), fsynced, and then renamed over the
+target with :func:`os.replace` (atomic on one file system), so an error never
+leaves a half-written file behind. Ctrl-C and SIGTERM are held back while the
+files are renamed, so a run never ends with only some of its files replaced.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import tempfile
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
+
+from nn.atomic_file import create_temporary, remove_stale_temporaries
 
 from .errors import CLIError
 
@@ -102,35 +108,59 @@ def _umask() -> int:
     return mask
 
 
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold back SIGINT and SIGTERM (delivered when the block ends), where POSIX allows it."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    held = {signal.SIGINT, signal.SIGTERM}
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
 def write_files(targets: Mapping[Path, Writer]) -> None:
     """Write every target via a temporary file, then rename them all into place.
 
     Each writer gets a temporary path in the target's directory. If any
-    writer fails, every temporary file is removed and no target is touched.
-    Files get the usual permissions (``0o666`` minus the umask).
+    writer fails (or the run is interrupted), every temporary file is removed
+    and no target is touched. Files get the usual permissions (``0o666``
+    minus the umask).
     """
-    mode = 0o666 & ~_umask()
-    pending: list[tuple[str, Path]] = []
+    pending: list[tuple[Path, Path]] = []
     current = Path("output")
     try:
         for target, writer in targets.items():
             current = target
-            fd, tmp = tempfile.mkstemp(
-                prefix=f".{target.name}.", suffix=".tmp" + target.suffix, dir=target.parent
-            )
+            remove_stale_temporaries(target)
+            fd, tmp = create_temporary(target)
             os.close(fd)
             pending.append((tmp, target))
-            writer(Path(tmp))
-            os.chmod(tmp, mode)
-        for tmp, target in pending:
-            current = target
-            os.replace(tmp, target)
+            writer(tmp)
+            _fsync(tmp)
+        with _signals_held():
+            while pending:
+                tmp, target = pending[0]
+                current = target
+                os.replace(tmp, target)
+                pending.pop(0)
     except OSError as exc:
         raise CLIError(f"cannot write {str(current)!r}: {exc.strerror or exc}") from None
     finally:
         for tmp, _ in pending:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def write_bytes(data: bytes) -> Writer:

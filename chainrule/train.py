@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import itertools
 import json
 import math
 import random
@@ -45,6 +46,8 @@ class DatasetSpec:
     samples: int | None
     noise: float | None
     two_d: bool
+    features: int
+    classes: int
 
 
 def _moons(n: int, noise: float | None, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -78,12 +81,12 @@ def _blobs(n: int, noise: float | None, seed: int) -> tuple[np.ndarray, np.ndarr
 
 
 DATASETS: dict[str, DatasetSpec] = {
-    "moons": DatasetSpec(_moons, 200, 0.1, True),
-    "circles": DatasetSpec(_circles, 200, 0.05, True),
-    "xor": DatasetSpec(_xor, 200, None, True),
-    "spirals": DatasetSpec(_spirals, 300, 0.2, True),
-    "blobs": DatasetSpec(_blobs, 200, 1.0, True),
-    "digits": DatasetSpec(None, None, None, False),
+    "moons": DatasetSpec(_moons, 200, 0.1, True, 2, 2),
+    "circles": DatasetSpec(_circles, 200, 0.05, True, 2, 2),
+    "xor": DatasetSpec(_xor, 200, None, True, 2, 2),
+    "spirals": DatasetSpec(_spirals, 300, 0.2, True, 2, 2),
+    "blobs": DatasetSpec(_blobs, 200, 1.0, True, 2, 3),
+    "digits": DatasetSpec(None, None, None, False, 64, 10),
 }
 
 # name -> (factory(params, lr), default lr)
@@ -105,6 +108,7 @@ def _register_optimizers() -> None:
 
 
 OPTIMIZER_NAMES = ("sgd", "momentum", "adagrad", "rmsprop", "adam")
+MAX_PARAMETERS = 10_000_000
 DEFAULT_EPOCHS = {"tensor": 100, "value": 20}
 TENSOR_ACTIVATIONS = tuple(activations(trainable=True))  # from the op registry
 
@@ -118,13 +122,18 @@ def make_optimizer(name: str, params: list[Any], lr: float | None) -> tuple[Any,
     return factory(params, rate), rate
 
 
+def _is_ascii_integer(text: str) -> bool:
+    """Only 0-9: ``str.isdigit`` also accepts ``²`` and other digits ``int()`` refuses."""
+    return text.isascii() and text.isdigit()
+
+
 def _parse_hidden(text: str) -> list[int]:
     parts = [p.strip() for p in text.replace(" ", ",").split(",") if p.strip()]
     if not parts:
         raise CLIError(f"--hidden {text!r}: give layer sizes such as 16,16")
     sizes = []
     for p in parts:
-        if not p.isdigit() or int(p) < 1 or int(p) > 4096:
+        if not _is_ascii_integer(p) or not 1 <= int(p) <= 4096:
             raise CLIError(
                 f"--hidden {text!r}: {p!r} is not a layer size (an integer 1…4096); e.g. 16,16"
             )
@@ -135,7 +144,7 @@ def _parse_hidden(text: str) -> list[int]:
 def _parse_batch(text: str, n_train: int) -> int | str:
     if text.lower() == "full":
         return "full"
-    if not text.isdigit() or int(text) < 1:
+    if not _is_ascii_integer(text) or int(text) < 1:
         raise CLIError(f"--batch-size {text!r}: use 'full', 1 (SGD) or a mini-batch size N")
     size = int(text)
     if size > n_train:
@@ -173,8 +182,44 @@ def _validate(args: argparse.Namespace) -> None:
                 f"--activation {args.activation} needs --engine tensor; the value engine's "
                 "micrograd-style MLP (nn.scalar) uses ReLU"
             )
+    if args.animate and not DATASETS[args.dataset].two_d:
+        raise CLIError(
+            f"--animate draws the decision boundary in the plane; {args.dataset} is not 2-D "
+            "(use moons, circles, xor, spirals or blobs)"
+        )
     if args.dataset == "digits" and (args.samples is not None or args.noise is not None):
         raise CLIError("--samples and --noise do not apply to digits (a fixed data set)")
+    n_params = count_parameters(_layer_sizes(args))
+    if n_params > MAX_PARAMETERS:
+        raise CLIError(
+            f"--hidden {args.hidden}: the MLP {'-'.join(map(str, _layer_sizes(args)))} would "
+            f"have {n_params:,} parameters; chainrule train allows up to {MAX_PARAMETERS:,}: "
+            "use fewer or smaller hidden layers"
+        )
+    if args.onnx:
+        _check_onnx(args.engine)
+
+
+def _layer_sizes(args: argparse.Namespace) -> list[int]:
+    """[inputs, *hidden, outputs]: the value engine gives a binary problem one output."""
+    spec = DATASETS[args.dataset]
+    n_out = 1 if args.engine == "value" and spec.classes == 2 else spec.classes
+    return [spec.features, *args.hidden_sizes, n_out]
+
+
+def count_parameters(sizes: list[int]) -> int:
+    """Weights and biases of a fully connected MLP with these layer sizes."""
+    return sum(n_in * n_out + n_out for n_in, n_out in itertools.pairwise(sizes))
+
+
+def _check_onnx(engine: str) -> None:
+    """``--onnx``: the tensor engine and the onnx package, checked before any training."""
+    if engine != "tensor":
+        raise CLIError("--onnx needs --engine tensor (Value models have no ONNX export)")
+    try:
+        import onnx  # noqa: F401
+    except ImportError:
+        raise CLIError("--onnx needs the onnx package: pip install 'chainrule[onnx]'") from None
 
 
 def _load(args: argparse.Namespace) -> tuple[np.ndarray, np.ndarray]:
@@ -214,7 +259,11 @@ def _png(fig: Any) -> bytes:
 
 
 def run_train(args: argparse.Namespace) -> int:
-    """Train, print a summary and write loss.png, decision_boundary.png, metrics.json, model.npz."""
+    """Train, print a summary, write loss.png, decision_boundary.png, metrics.json, model.npz.
+
+    With ``--animate`` also training.gif; with ``--onnx`` also model.onnx (checked before
+    training: tensor engine, onnx installed).
+    """
     args.hidden_sizes = _parse_hidden(args.hidden)
     _validate(args)
     out_dir, created = check_out_dir(args.out)
@@ -225,49 +274,130 @@ def run_train(args: argparse.Namespace) -> int:
         raise
 
 
-def _train(args: argparse.Namespace, out_dir: Path) -> int:
-    import nn
-    from viz.plots import plot_decision_boundary, plot_loss_curves
+@dataclass
+class _Data:
+    """The data set and its stratified train/test split."""
 
-    X, y = _load(args)
-    n_classes = int(y.max()) + 1
-    X_train, X_test, y_train, y_test = nn.train_test_split(
-        X, y, test_size=args.test_size, seed=args.seed, stratify=True
-    )
-    batch = _parse_batch(args.batch_size, len(X_train))
-    model, loss_fn, sizes = _build_model(args, X.shape[1], n_classes)
+    X: np.ndarray
+    y: np.ndarray
+    X_train: np.ndarray
+    X_test: np.ndarray
+    y_train: np.ndarray
+    y_test: np.ndarray
+
+    @property
+    def n_classes(self) -> int:
+        return int(self.y.max()) + 1
+
+
+@dataclass
+class _Result:
+    """A finished run: what ``nn.fit`` recorded and the accuracies of the trained model."""
+
+    history: Any
+    seconds: float
+    train_accuracy: float
+    test_accuracy: float
+    movie: Any = None  # a viz.TrainingMovie with --animate
+
+    @property
+    def final_loss(self) -> float:
+        return self.history.loss[-1] if self.history.loss else float("nan")
+
+
+def _train(args: argparse.Namespace, out_dir: Path) -> int:
+    data = _split(args)
+    batch = _parse_batch(args.batch_size, len(data.X_train))
+    model, loss_fn, sizes = _build_model(args, data.X.shape[1], data.n_classes)
     optimizer, lr = make_optimizer(args.optimizer, model.parameters(), args.lr)
     n_params = sum(int(np.size(p.data)) for p in model.parameters())
     arch = "-".join(str(s) for s in sizes)
     print(
-        f"chainrule train {args.dataset}: {len(X_train)} train / {len(X_test)} test samples, "
-        f"{args.engine} MLP {arch} ({args.activation}, {n_params:,} parameters), "
+        f"chainrule train {args.dataset}: {len(data.X_train)} train / {len(data.X_test)} test "
+        f"samples, {args.engine} MLP {arch} ({args.activation}, {n_params:,} parameters), "
         f"{args.optimizer} lr={lr:g}, batch {batch}, {args.epochs} epochs",
         flush=True,
     )
+    # numpy's overflow/invalid warnings would print source paths; divergence is checked instead.
+    with np.errstate(all="ignore"):
+        result = _fit(args, model, loss_fn, optimizer, data, batch, lr)
+        targets = _output_files(args, out_dir, model, data, result, sizes, n_params, lr, batch)
+    write_files(targets)
+    print(
+        f"final loss {result.final_loss:.4g} | train accuracy {100 * result.train_accuracy:.1f}% "
+        f"| test accuracy {100 * result.test_accuracy:.1f}% | {result.seconds:.2f} s"
+    )
+    names = ", ".join(p.name for p in targets)
+    print(f"wrote {names} to {out_dir}")
+    return 0
+
+
+def _split(args: argparse.Namespace) -> _Data:
+    import nn
+
+    X, y = _load(args)
+    X_train, X_test, y_train, y_test = nn.train_test_split(
+        X, y, test_size=args.test_size, seed=args.seed, stratify=True
+    )
+    return _Data(X, y, X_train, X_test, y_train, y_test)
+
+
+def _fit(
+    args: argparse.Namespace, model: Any, loss_fn: Any, optimizer: Any, data: _Data,
+    batch: int | str, lr: float,
+) -> _Result:
+    """Train with ``nn.fit``; a diverged run (nan/inf loss or parameters) is a CLIError, exit 1."""
+    import nn
+
     progress = None if args.progress == "auto" else args.progress == "on"
+    movie = _movie(args, model, data.X, data.y) if args.animate else None
     started = time.perf_counter()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", RuntimeWarning)
         history = nn.fit(
-            model,
-            loss_fn,
-            X_train,
-            y_train,
-            optimizer,
-            epochs=args.epochs,
-            batch_size=batch,
-            seed=args.seed,
-            progress=progress,
-            validation_data=(X_test, y_test),
+            model, loss_fn, data.X_train, data.y_train, optimizer, epochs=args.epochs,
+            batch_size=batch, seed=args.seed, progress=progress,
+            validation_data=(data.X_test, data.y_test),
+            callbacks=[movie] if movie is not None else [],
         )
     seconds = time.perf_counter() - started
+    _check_not_diverged(history, model, args.epochs, lr)
     for w in caught:
         print(f"chainrule: warning: {' '.join(str(w.message).split())}", file=sys.stderr)
-    train_acc = nn.accuracy(nn.predict(model, X_train), y_train)
-    test_acc = nn.accuracy(nn.predict(model, X_test), y_test)
-    final_loss = history.loss[-1] if history.loss else float("nan")
+    return _Result(
+        history,
+        seconds,
+        nn.accuracy(nn.predict(model, data.X_train), data.y_train),
+        nn.accuracy(nn.predict(model, data.X_test), data.y_test),
+        movie,
+    )
 
+
+def _check_not_diverged(history: Any, model: Any, epochs: int, lr: float) -> None:
+    """A nan/inf loss (fit stopped) or nan/inf parameters: one line, exit 1, nothing written."""
+    if history.stopped_early:  # the command passes no callbacks: only a non-finite loss stops
+        where, what = f"in epoch {history.epochs + 1} of {epochs}", "the loss"
+    elif not all(np.isfinite(np.asarray(p.data)).all() for p in model.parameters()):
+        where, what = f"in epoch {history.epochs} of {epochs}", "the parameters"
+    else:
+        return
+    raise CLIError(
+        f"training diverged {where}: {what} became nan or inf; lower --lr (it was {lr:g}) and "
+        "run again. Nothing was written",
+        exit_code=1,
+    )
+
+
+def _output_files(
+    args: argparse.Namespace, out_dir: Path, model: Any, data: _Data, result: _Result,
+    sizes: list[int], n_params: int, lr: float, batch: int | str,
+) -> dict[Path, Any]:
+    """{path: writer} for loss.png, decision_boundary.png (2-D data), metrics.json, model.npz."""
+    import nn
+    from viz.plots import plot_decision_boundary, plot_loss_curves
+
+    history = result.history
+    arch = "-".join(str(s) for s in sizes)
     curves = {"train": history.loss}
     if history.val_loss:
         curves["test"] = history.val_loss
@@ -278,17 +408,31 @@ def _train(args: argparse.Namespace, out_dir: Path) -> int:
         title=f"{args.dataset}: {args.engine} MLP {arch}, {args.optimizer} lr={lr:g}",
     )
     targets: dict[Path, Any] = {out_dir / "loss.png": write_bytes(_png(loss_fig))}
-    if X.shape[1] == 2:
-        resolution = 200 if args.engine == "tensor" else 60
+    if data.X.shape[1] == 2:
         boundary = plot_decision_boundary(
             lambda grid: nn.predict(model, grid),
-            X,
-            y,
-            resolution=resolution,
-            title=f"{args.dataset}: test accuracy {100 * test_acc:.1f}%",
+            data.X,
+            data.y,
+            resolution=200 if args.engine == "tensor" else 60,
+            title=f"{args.dataset}: test accuracy {100 * result.test_accuracy:.1f}%",
         )
         targets[out_dir / "decision_boundary.png"] = write_bytes(_png(boundary))
-    metrics = {
+    if result.movie is not None:
+        targets[out_dir / "training.gif"] = result.movie.save
+    metrics = _metrics(args, data, result, sizes, n_params, lr, batch)
+    targets[out_dir / "metrics.json"] = write_bytes((json.dumps(metrics, indent=2) + "\n").encode())
+    targets[out_dir / "model.npz"] = model.save
+    if args.onnx:  # any batch size; the input is "input", the logits "output"
+        targets[out_dir / "model.onnx"] = lambda path: model.to_onnx(path, data.X_train[:1])
+    return targets
+
+
+def _metrics(
+    args: argparse.Namespace, data: _Data, result: _Result, sizes: list[int], n_params: int,
+    lr: float, batch: int | str,
+) -> dict[str, Any]:
+    history = result.history
+    return {
         "dataset": args.dataset,
         "engine": args.engine,
         "layer_sizes": sizes,
@@ -300,27 +444,33 @@ def _train(args: argparse.Namespace, out_dir: Path) -> int:
         "batch_size": batch,
         "epochs": history.epochs,
         "stopped_early": history.stopped_early,
-        "final_loss": _finite_or_none(final_loss),
+        "final_loss": _finite_or_none(result.final_loss),
         "final_test_loss": _finite_or_none(history.val_loss[-1]) if history.val_loss else None,
-        "train_accuracy": train_acc,
-        "test_accuracy": test_acc,
-        "seconds": round(seconds, 3),
-        "n_train": len(X_train),
-        "n_test": len(X_test),
+        "train_accuracy": result.train_accuracy,
+        "test_accuracy": result.test_accuracy,
+        "seconds": round(result.seconds, 3),
+        "n_train": len(data.X_train),
+        "n_test": len(data.X_test),
         "loss_history": [_finite_or_none(v) for v in history.loss],
         "args": {k: v for k, v in vars(args).items() if k not in ("func", "hidden_sizes")},
     }
-    text = json.dumps(metrics, indent=2) + "\n"
-    targets[out_dir / "metrics.json"] = write_bytes(text.encode())
-    targets[out_dir / "model.npz"] = model.save
-    write_files(targets)
-    print(
-        f"final loss {final_loss:.4g} | train accuracy {100 * train_acc:.1f}% | "
-        f"test accuracy {100 * test_acc:.1f}% | {seconds:.2f} s"
+
+
+def _movie(args: argparse.Namespace, model: Any, X: np.ndarray, y: np.ndarray) -> Any:
+    """A TrainingMovie of the decision boundary and the losses, with the untrained model first."""
+    import nn
+    from viz import TrainingMovie
+
+    movie = TrainingMovie(
+        lambda grid: nn.predict(model, grid),
+        X,
+        y,
+        epochs=args.epochs,
+        resolution=80 if args.engine == "tensor" else 30,
+        title=f"{args.dataset}, {args.optimizer}",
     )
-    names = ", ".join(p.name for p in targets)
-    print(f"wrote {names} to {out_dir}")
-    return 0
+    movie.record(-1, [])
+    return movie
 
 
 def _finite_or_none(x: float) -> float | None:
@@ -355,6 +505,12 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
                         help="fraction held out for testing (default: 0.25)")
     parser.add_argument("--progress", default="auto", choices=("auto", "on", "off"),
                         help="progress bar (auto: only when stderr is a terminal)")
+    parser.add_argument("--animate", action="store_true",
+                        help="also write training.gif: the decision boundary and the loss "
+                        "curve over the epochs (2-D data sets)")
+    parser.add_argument("--onnx", action="store_true",
+                        help="also write model.onnx (tensor engine; needs "
+                        "pip install 'chainrule[onnx]')")
     parser.add_argument("--out", required=True, metavar="DIR",
                         help="directory for loss.png, decision_boundary.png, metrics.json, "
                         "model.npz (created if needed)")

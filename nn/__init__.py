@@ -1,6 +1,8 @@
 """Neural-network building blocks on ``autograd``: modules, activations, losses, data, training.
 
 * :mod:`nn.module` — :class:`Module` (parameters, train/eval, state dicts, ``.npz`` files);
+* :mod:`nn.model_file`, :mod:`nn.loading` — the model file format and :func:`load`, which
+  rebuilds a saved ``MLP`` from its file alone; :mod:`nn.atomic_file` — all-or-nothing writes;
 * :mod:`nn.functional` — activations and losses as functions (Value, list of Values, Tensor);
 * :mod:`nn.activations`, :mod:`nn.losses` — the same as modules;
 * :mod:`nn.layers` — Tensor ``Linear``, ``Sequential``, ``MLP``;
@@ -10,6 +12,7 @@
 * :mod:`nn.training` — ``fit()`` and ``History``;
 * :mod:`nn.lecture` — the lecture's 3-3-2 network and its chain-rule products;
 * :mod:`nn.torch_bridge` — ``to_torch`` / ``from_torch`` (PyTorch is optional, imported lazily).
+* ``Module.to_onnx(path, example)`` — an ONNX file (onnx is optional, imported lazily).
 
 ``nn`` does not import ``optim``: ``fit`` takes any object with ``step()`` and
 ``zero_grad()``.
@@ -42,6 +45,7 @@ from .data import (
     train_test_split,
 )
 from .layers import MLP, Linear, Sequential
+from .loading import load
 from .losses import (
     BCELoss,
     BCEWithLogitsLoss,
@@ -50,6 +54,7 @@ from .losses import (
     HingeLoss,
     MSELoss,
 )
+from .model_file import ModelFileError
 from .module import Module
 from .perceptron import Perceptron, SigmoidNeuron
 from .torch_bridge import from_torch, to_torch
@@ -71,6 +76,7 @@ __all__ = [
     "LogSoftmax",
     "MSELoss",
     "Mish",
+    "ModelFileError",
     "Module",
     "Perceptron",
     "ReLU",
@@ -86,6 +92,7 @@ __all__ = [
     "from_torch",
     "functional",
     "lecture",
+    "load",
     "load_digits",
     "make_blobs",
     "make_circles",

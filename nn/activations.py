@@ -7,6 +7,7 @@ formula and what the lecture says of it.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from functools import partial
 from typing import Any
@@ -30,6 +31,8 @@ __all__ = [
     "Softplus",
     "Tanh",
     "activation",
+    "activation_from_description",
+    "describe_activation",
 ]
 
 
@@ -180,3 +183,84 @@ def activation(spec: str | Module | type[Module] | None) -> Module:
         if spec.lower() in table:
             return table[spec.lower()]()
     raise ValueError(f"unknown activation {spec!r}; choose one of {sorted(_activations())}")
+
+
+_NAMES: dict[type[Module], str] = {
+    cls: name for name, cls in ACTIVATIONS.items() if isinstance(cls, type)
+}
+
+
+def _options(module: Module) -> dict[str, Any] | None:
+    """The module's public settings if all are plain JSON numbers, bools or strings."""
+    out: dict[str, Any] = {}
+    for key, value in vars(module).items():
+        if key.startswith("_") or key == "training":
+            continue
+        if isinstance(value, float) and not math.isfinite(value):
+            return None
+        if not isinstance(value, bool | int | float | str):
+            return None
+        out[key] = value
+    return out
+
+
+def describe_activation(module: Module) -> str | dict[str, Any] | None:
+    """A JSON description of an activation module, or ``None`` if it has none.
+
+    The name in :data:`ACTIVATIONS` (``"tanh"``) when its settings are the
+    defaults, else ``{"name": ..., <setting>: <value>}`` (``{"name":
+    "leaky_relu", "negative_slope": 0.2}``); ``None`` for a module that is not
+    one of :data:`ACTIVATIONS` (a custom activation cannot be rebuilt by name).
+    """
+    if type(module) is Activation:  # any registry op, by name
+        plain = all(isinstance(v, bool | int | float) for v in module.params.values())
+        if not plain:
+            return None
+        return {"name": module.name, **module.params} if module.params else module.name
+    name = _NAMES.get(type(module))
+    options = None if name is None else _options(module)
+    if name is None or options is None:
+        return None
+    if options == _options(type(module)()):
+        return name
+    return {"name": name, **options}
+
+
+def activation_from_description(description: Any) -> Module:
+    """Rebuild an activation module from :func:`describe_activation`'s output.
+
+    Raises ``ValueError`` naming the problem for an unknown name, an unknown
+    setting or a setting of the wrong type.
+    """
+    if isinstance(description, str):
+        name, options = description, {}
+    elif isinstance(description, dict) and isinstance(description.get("name"), str):
+        name = description["name"]
+        options = {k: v for k, v in description.items() if k != "name"}
+    else:
+        raise ValueError(
+            f"an activation is described by a name or {{'name': ..., ...}}, got {description!r}"
+        )
+    table = _activations()
+    cls = table.get(name)
+    if cls is None:
+        raise ValueError(f"unknown activation {name!r}; known: {sorted(table)}")
+    if not isinstance(cls, type):  # an op of the registry without a named module
+        try:
+            return Activation(name, **options)
+        except TypeError as error:
+            raise ValueError(f"activation {name!r}: {error}") from None
+    defaults = _options(cls()) or {}
+    for key, value in options.items():
+        if key not in defaults:
+            raise ValueError(f"activation {name!r} has no setting {key!r}")
+        want = type(defaults[key])
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+        if want is int:
+            ok = isinstance(value, int) and not isinstance(value, bool)
+        if not ok or (isinstance(value, float) and not math.isfinite(value)):
+            raise ValueError(
+                f"activation {name!r}: setting {key!r} must be a finite {want.__name__}, "
+                f"got {value!r}"
+            )
+    return cls(**options)

@@ -378,25 +378,6 @@ def _clamped_log_value(p: Value) -> Value | float:
     return p.log() if p.data >= _BCE_P_FLOOR else BCE_LOG_FLOOR
 
 
-def _sigmoid_logit(p: Any) -> Any:
-    """``z`` when ``p`` was recorded as ``sigmoid(z)`` (``z`` needing a gradient), else None."""
-    return p.parents[0] if p.op is REGISTRY["sigmoid"] and p.parents else None
-
-
-def _capped(x: Any) -> Any:
-    """``min(x, −BCE_LOG_FLOOR)``: the clamp of a log at −100, with gradient 0 past it."""
-    cap = -BCE_LOG_FLOOR
-    if is_tensor(x):
-        return x.clip(hi=cap)
-    return x if x.data <= cap else cap
-
-
-def _bce_from_logit(z: Any, y: Any) -> Any:
-    # −log σ(z) = softplus(−z) and −log(1 − σ(z)) = softplus(z): finite for any z, where
-    # ŷ = σ(z) itself rounds to 0 or 1 (float32 σ(−104) is 0, and 1/σ(−90) overflows).
-    return _capped((-z).softplus()) * y + _capped(z.softplus()) * (1.0 - y)
-
-
 def binary_cross_entropy(probs: Any, target: Any, reduction: str = "mean") -> Any:
     """``BCE = −y log ŷ − (1 − y) log(1 − ŷ)`` on probabilities ``ŷ ∈ [0, 1]``.
 
@@ -406,31 +387,22 @@ def binary_cross_entropy(probs: Any, target: Any, reduction: str = "mean") -> An
     the clamped term contributes gradient 0. Where the clamp is inactive the
     gradient is the exact ``(ŷ − y) / (ŷ (1 − ŷ))``.
 
-    When ``ŷ`` is the recorded output of ``sigmoid(z)`` (``z.sigmoid()``, the
-    usual binary output layer), the loss is computed from ``z`` instead, as
-    Keras does: ``softplus(−z)·y + softplus(z)·(1 − y)``, each capped at 100.
-    Same loss, but finite gradients where ``ŷ`` rounds to 0 or 1 (float32
-    ``σ(−90)``'s ``1/ŷ`` overflows); and where it rounds, the loss is the exact
-    one (``σ(40) = 1.0`` in float64, yet ``−log(1 − σ(40)) = 40``, not 100).
+    On a Tensor it is one op (``autograd.ops``'s ``binary_cross_entropy``) whose
+    derivative is computed in float64: for float32 ``ŷ = σ(−90)``, ``1/ŷ``
+    does not fit float32, but the gradient that reaches the logit, ``σ − y ≈
+    −1``, does, so ``binary_cross_entropy(x.sigmoid(), 1)`` keeps finite
+    gradients (``ŷ.grad`` itself is then kept in float64). For stability from
+    the start prefer :func:`binary_cross_entropy_with_logits`.
     """
     _check_reduction(reduction)
     if is_tensor(probs):
         t = _const(target).astype(probs.dtype)
         _check_same_shape(probs, t, "binary_cross_entropy")
-        z = _sigmoid_logit(probs)
-        if z is not None:
-            return _reduce(_bce_from_logit(z, t), reduction)
-        log_p = probs.clip(_BCE_P_FLOOR, 1.0).log()
-        log_q = (1.0 - probs).clip(_BCE_P_FLOOR, 1.0).log()
-        return _reduce(-(log_p * t + log_q * (1.0 - t)), reduction)
+        return _reduce(REGISTRY["binary_cross_entropy"](probs, target=t), reduction)
     preds, ts = _pairs(probs, target, "binary_cross_entropy")
     losses = []
     for p, y in zip(preds, ts):
-        z = _sigmoid_logit(p)
-        if z is not None:
-            loss = _bce_from_logit(z, y)
-        else:
-            loss = -(y * _clamped_log_value(p) + (1.0 - y) * _clamped_log_value(1.0 - p))
+        loss = -(y * _clamped_log_value(p) + (1.0 - y) * _clamped_log_value(1.0 - p))
         losses.append(loss if type(loss) is Value else Value(loss))
     return _reduce(losses, reduction)
 

@@ -21,7 +21,7 @@ import numpy as np
 
 import autograd
 
-from .activations import activation
+from .activations import activation, describe_activation
 from .module import Module
 
 __all__ = ["INITS", "MLP", "Linear", "Sequential", "init_weights"]
@@ -165,8 +165,8 @@ class MLP(Module):
     def __init__(
         self,
         sizes: Sequence[int],
-        activation: str | type[Module] | None = "relu",
-        output_activation: str | type[Module] | None = None,
+        activation: str | Module | type[Module] | None = "relu",
+        output_activation: str | Module | type[Module] | None = None,
         init: str = "pytorch",
         bias: bool = True,
         dtype: Any = np.float64,
@@ -192,6 +192,71 @@ class MLP(Module):
 
     def extra_repr(self) -> str:
         return f"sizes={self.sizes}"
+
+    def _architecture(self) -> dict[str, Any] | None:
+        """Layer sizes, activations, bias and dtype, read from the layers themselves.
+
+        ``None`` for a subclass, a custom activation, or layers changed into
+        something ``MLP(...)`` does not build (then ``nn.load`` cannot rebuild it).
+        """
+        if type(self) is not MLP:
+            return None
+        parsed = _parse_mlp_layers(list(self.layers))
+        if parsed is None:
+            return None
+        linears, hidden, output = parsed
+        hidden_descriptions = [describe_activation(m) for m in hidden]
+        if any(d is None for d in hidden_descriptions) or any(
+            d != hidden_descriptions[0] for d in hidden_descriptions
+        ):
+            return None
+        output_description = None if output is None else describe_activation(output)
+        if output is not None and output_description is None:
+            return None
+        dtypes = {lin.weight.data.dtype for lin in linears}
+        biases = {lin.bias is not None for lin in linears}
+        if len(dtypes) != 1 or len(biases) != 1:
+            return None
+        if any(lin.bias is not None and lin.bias.data.dtype != lin.weight.data.dtype
+               for lin in linears):
+            return None
+        return {
+            "model": "nn.MLP",
+            "engine": "tensor",
+            "layer_sizes": [linears[0].in_features, *(lin.out_features for lin in linears)],
+            "activation": hidden_descriptions[0] if hidden_descriptions else None,
+            "output_activation": output_description,
+            "bias": biases.pop(),
+            "dtype": dtypes.pop().name,
+        }
+
+
+_MLPParts = tuple[list[Linear], list[Module], Module | None]
+
+
+def _parse_mlp_layers(items: list[Module]) -> _MLPParts | None:
+    """Split ``Linear, act, Linear, act, ..., Linear[, output act]`` into its parts, or ``None``."""
+    linears: list[Linear] = []
+    hidden: list[Module] = []
+    output: Module | None = None
+    i = 0
+    while i < len(items):
+        layer = items[i]
+        if type(layer) is not Linear or (linears and layer.in_features != linears[-1].out_features):
+            return None
+        linears.append(layer)
+        i += 1
+        if i < len(items):
+            if type(items[i]) is Linear:
+                return None
+            if i + 1 < len(items):
+                hidden.append(items[i])
+            else:
+                output = items[i]
+            i += 1
+    if not linears:
+        return None
+    return linears, hidden, output
 
 
 def _make_activation(spec: Any) -> Module:

@@ -13,22 +13,22 @@ top-level module, its class name; ``module.scope_name = "..."`` sets it
 explicitly. Nested modules give nested scopes (``MLP/layers/Linear0``),
 which is how ``viz`` collapses a large graph into boxes by module.
 
-Model files are ``.npz`` archives of plain arrays, read back with
-``allow_pickle=False``: no code runs when a model is loaded.
+Model files are ``.npz`` archives of plain arrays plus a JSON record of the
+architecture (:mod:`nn.model_file`), never pickle: no code runs when a model
+is loaded, and every header is checked before any data is read.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
-import tempfile
 from collections.abc import Iterator, Mapping
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from autograd import Value, name_scope
+
+from .model_file import ModelArchive, ModelFileError, write_model_file
 
 __all__ = ["Module", "is_parameter"]
 
@@ -171,6 +171,52 @@ class Module:
 
         return to_torch(self)
 
+    def to_onnx(
+        self,
+        path: str | os.PathLike[str],
+        example: Any,
+        *,
+        dynamic_batch: bool = True,
+        input_name: str = "input",
+        output_name: str = "output",
+    ) -> Any:
+        """Write this model to ``path`` as an ONNX model, traced on ``example``; return it.
+
+        ``example`` is a batch of inputs (e.g. ``X[:1]``); an array is converted
+        to the parameters' dtype (pass a Tensor to choose another). The
+        parameters become initializers named as in :meth:`named_parameters`
+        (``layers.0.weight``); the graph's input is ``input_name`` and its
+        output ``output_name``. With ``dynamic_batch`` (the default) the
+        model takes any number of rows. Works on any Tensor model whose ops
+        have an ONNX form (all of the registry's do); a ``Value`` model
+        (``nn.scalar``) is refused. Needs ``pip install 'chainrule[onnx]'``;
+        see :func:`autograd.onnx.export`. Run it with onnxruntime::
+
+            session = onnxruntime.InferenceSession(path)
+            (logits,) = session.run(None, {"input": X})
+        """
+        from autograd import Tensor, onnx
+
+        named = self.named_parameters()
+        if any(type(p) is Value for _, p in named):
+            raise TypeError(
+                f"to_onnx exports Tensor models; {type(self).__name__} computes with Value "
+                "scalars (nn.scalar), which have no ONNX export. Build it from nn.Linear / "
+                "nn.MLP instead."
+            )
+        dtypes = {p.data.dtype for _, p in named}
+        if not isinstance(example, Tensor) and len(dtypes) == 1:
+            example = np.asarray(example, dtype=dtypes.pop())
+        return onnx.export(
+            self,
+            example,
+            path=path,
+            input_names=[input_name],
+            output_names=[output_name],
+            parameter_names=dict(named),
+            dynamic_batch=dynamic_batch,
+        )
+
     # -- printing -----------------------------------------------------------
 
     def extra_repr(self) -> str:
@@ -190,81 +236,142 @@ class Module:
     # -- state dicts and files ---------------------------------------------
 
     def state_dict(self) -> dict[str, np.ndarray]:
-        """Return ``{name: array copy}`` per parameter; a ``Value`` gives a 0-d float64 array."""
+        """Return ``{name: array copy}`` per parameter; a ``Value`` gives a 0-d float64 array.
+
+        Two different parameters under the same dotted name (possible with dict
+        keys that contain dots) raise ``ValueError`` rather than losing one.
+        """
         out: dict[str, np.ndarray] = {}
         for name, p in self.named_parameters():
+            if name in out:
+                raise ValueError(
+                    f"two parameters of {type(self).__name__} are both named {name!r} (a dict "
+                    "key with a dot?); rename one so that every parameter has its own name"
+                )
             if type(p) is Value:
                 out[name] = np.array(p.data, dtype=np.float64)
             else:
                 out[name] = np.array(p.data, copy=True)
         return out
 
+    def _expected_state(self) -> dict[str, tuple[tuple[int, ...], np.dtype[Any]]]:
+        """``{name: (shape, dtype)}`` that :meth:`load_state_dict` accepts."""
+        out: dict[str, tuple[tuple[int, ...], np.dtype[Any]]] = {}
+        for name, p in self.named_parameters():
+            if type(p) is Value:
+                out[name] = ((), np.dtype(np.float64))
+            else:
+                out[name] = (p.data.shape, p.data.dtype)
+        return out
+
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
         """Copy ``state`` into the parameters, all or nothing.
 
-        Every key, shape and dtype is checked before anything is assigned: a
-        missing or unexpected key, or a wrong shape or dtype, raises
-        ``KeyError`` / ``ValueError`` naming the key and what was expected,
-        and the model is left unchanged.
+        Every key, shape, dtype and value is checked before anything is
+        assigned: a missing or unexpected key raises ``KeyError``; a wrong
+        shape or dtype, or a nan/inf value, raises ``ValueError`` naming the
+        key and what was expected; the model is left unchanged. A dtype that
+        differs only in byte order is converted.
         """
-        params = dict(self.named_parameters())
-        missing = [k for k in params if k not in state]
-        unexpected = [k for k in state if k not in params]
+        if not isinstance(state, Mapping):
+            raise TypeError(
+                "load_state_dict expects a mapping {parameter name: array} as returned by "
+                f"state_dict(), got {type(state).__name__}"
+            )
+        expected = self._expected_state()
+        missing = [k for k in expected if k not in state]
+        unexpected = [k for k in state if k not in expected]
         if missing or unexpected:
             raise KeyError(
                 f"state dict does not match {type(self).__name__}: "
                 f"missing keys {missing}, unexpected keys {unexpected}"
             )
-        arrays: dict[str, np.ndarray] = {}
-        for name, p in params.items():
-            arr = np.asarray(state[name])
-            if type(p) is Value:
-                want_shape, want_dtype = (), np.dtype(np.float64)
-            else:
-                want_shape, want_dtype = p.data.shape, p.data.dtype
-            if arr.shape != want_shape:
-                raise ValueError(
-                    f"state dict key {name!r}: expected shape {want_shape}, got {arr.shape}"
-                )
-            if arr.dtype != want_dtype:
-                raise ValueError(
-                    f"state dict key {name!r}: expected dtype {want_dtype}, got {arr.dtype} "
-                    f"(convert it with arr.astype(np.{want_dtype.name}) if that is intended)"
-                )
-            arrays[name] = arr
-        for name, p in params.items():
+        arrays = {name: _checked_array(name, state[name], *want) for name, want in expected.items()}
+        for name, p in self.named_parameters():
             if type(p) is Value:
                 p.data = float(arrays[name])
             else:
                 p.data = np.array(arrays[name], copy=True)
 
-    def save(self, path: str | os.PathLike[str]) -> None:
-        """Write :meth:`state_dict` to ``path`` as an ``.npz`` archive, atomically.
+    def _architecture(self) -> dict[str, Any] | None:
+        """What :func:`nn.load` needs to rebuild this model, or ``None`` (weights only).
 
-        The archive is written to a temporary file in the same directory and
-        renamed over ``path`` (``os.replace``), so a crash never leaves a
-        half-written model. ``path`` is used as given (no suffix is added).
+        ``nn.MLP`` and ``nn.scalar.MLP`` record their layer sizes, activation
+        and engine; other modules are loaded with ``model.load(path)``.
         """
-        path = Path(path)
-        directory = path.parent if str(path.parent) else Path(".")
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
-        try:
-            with os.fdopen(fd, "wb") as f:
-                np.savez(f, **self.state_dict())
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
+        return None
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write the parameters (and, for the MLPs, the architecture) to ``path``, atomically.
+
+        The file is an ``.npz`` archive: one ``.npy`` member per parameter,
+        stored under its own name, and a JSON record of the architecture (see
+        :mod:`nn.model_file`); :func:`nn.load` rebuilds an ``nn.MLP`` or
+        ``nn.scalar.MLP`` from it alone. It is written to a temporary file in
+        the same directory, fsynced and renamed over ``path``, so a crash never
+        leaves a half-written model; temporary files of a killed save are
+        removed by the next save. The file gets the mode ``0o666`` minus the
+        umask. ``path`` is used as given (no suffix is added).
+        """
+        write_model_file(path, self.state_dict(), self._architecture(), type(self).__name__)
 
     def load(self, path: str | os.PathLike[str]) -> Module:
-        """Load parameters saved by :meth:`save` (``allow_pickle=False``); return ``self``."""
-        with np.load(path, allow_pickle=False) as archive:
-            state = {key: archive[key] for key in archive.files}
-        self.load_state_dict(state)
+        """Load parameters saved by :meth:`save` (or ``np.savez``) into this model; return ``self``.
+
+        The keys, shapes and dtypes are checked from the archive's headers
+        before any array is decompressed, and the values before any parameter
+        changes: a mismatching, damaged or hostile file (a pickled object
+        array, a huge declared array, a ``.npy`` or non-archive file) raises
+        ``KeyError`` (keys) or :class:`nn.ModelFileError` and leaves the
+        model unchanged. A file whose recorded architecture differs from this
+        model's (say ``activation="tanh"`` into a ReLU MLP) is refused: use
+        :func:`nn.load` to rebuild the saved model.
+        """
+        with ModelArchive(path) as archive:
+            _check_same_architecture(archive, self._architecture())
+            archive.check_expected(self._expected_state())
+            state = archive.read_arrays()
+        try:
+            self.load_state_dict(state)
+        except ValueError as exc:
+            raise ModelFileError(f"model file {str(path)!r}: {exc}") from None
         return self
+
+
+def _checked_array(name: str, value: Any, shape: tuple[int, ...], dtype: np.dtype[Any]) -> Any:
+    """``value`` as an array of ``shape`` and ``dtype`` with finite values, else ``ValueError``."""
+    arr = np.asarray(value)
+    if arr.shape != shape:
+        raise ValueError(f"state dict key {name!r}: expected shape {shape}, got {arr.shape}")
+    if arr.dtype != dtype:
+        if arr.dtype.newbyteorder("=") == dtype.newbyteorder("="):
+            arr = arr.astype(dtype)
+        else:
+            raise ValueError(
+                f"state dict key {name!r}: expected dtype {dtype}, got {arr.dtype} "
+                f"(convert it with arr.astype(np.{dtype.name}) if that is intended)"
+            )
+    if not np.isfinite(arr).all():
+        raise ValueError(
+            f"state dict key {name!r} holds nan or inf values; a trained model's parameters "
+            "are finite (was the model saved after its training diverged?)"
+        )
+    return arr
+
+
+def _check_same_architecture(archive: ModelArchive, mine: dict[str, Any] | None) -> None:
+    saved = archive.architecture
+    if saved is None or mine is None or saved == mine:
+        return
+    differences = [
+        f"{key} {saved.get(key)!r} (this model: {mine.get(key)!r})"
+        for key in sorted(set(saved) | set(mine))
+        if saved.get(key) != mine.get(key)
+    ]
+    raise archive.error(
+        "was saved from a different architecture: " + "; ".join(differences)
+        + ". Rebuild the saved model with nn.load(path)"
+    )
 
 
 def _flatten(name: str, value: Any) -> Iterator[tuple[str, Any]]:

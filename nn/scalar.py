@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
+from typing import Any
 
 from autograd import Value
 
@@ -77,9 +78,38 @@ class MLP(Module):
         self.scope_name = "MLP"
 
     def forward(self, x: Sequence[Value | float]) -> Value | list[Value]:
+        out: Any = x
         for layer in self.layers:
-            x = layer(x)
-        return x
+            out = layer(out)
+        return out
 
     def __repr__(self) -> str:
         return f"MLP of [{', '.join(str(layer) for layer in self.layers)}]"
+
+    def _architecture(self) -> dict[str, Any] | None:
+        """Layer sizes read from the neurons (ReLU on all layers but the last), or ``None``.
+
+        ``None`` for a subclass or layers changed into something ``MLP(nin,
+        nouts)`` does not build.
+        """
+        if type(self) is not MLP or not isinstance(self.layers, list) or not self.layers:
+            return None
+        sizes: list[int] = []
+        for i, layer in enumerate(self.layers):
+            neurons = getattr(layer, "neurons", None)
+            if type(layer) is not Layer or not isinstance(neurons, list) or not neurons:
+                return None
+            last = i == len(self.layers) - 1
+            if any(type(n) is not Neuron or bool(n.nonlin) == last for n in neurons):
+                return None
+            n_in = {len(n.w) for n in neurons}
+            if len(n_in) != 1:
+                return None
+            (width,) = n_in
+            if sizes and width != sizes[-1]:
+                return None
+            if not sizes:
+                sizes.append(width)
+            sizes.append(len(neurons))
+        return {"model": "nn.scalar.MLP", "engine": "value", "layer_sizes": sizes,
+                "activation": "relu"}

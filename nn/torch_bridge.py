@@ -215,8 +215,9 @@ def _chainrule_hint(module: Any) -> str:
     return ""
 
 
-def _leaf_to_torch(torch: Any, module: Module) -> Any:
-    kind = type(module)
+def _leaf_to_torch(torch: Any, leaf: Module) -> Any:
+    kind = type(leaf)
+    module: Any = leaf  # one of the supported leaf types, told apart by kind below
     if kind is Linear:
         weight = module.weight.data
         # skip_init: no random initialisation, so torch's global random state is left alone

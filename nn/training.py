@@ -11,7 +11,7 @@ import sys
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 import numpy as np
 
@@ -135,67 +135,146 @@ def fit(
       would spread it into the parameters: a ``RuntimeWarning`` names the
       epoch and batch, and the history has ``stopped_early = True`` and the
       message in ``stop_reason``.
+
+    Bad arguments (``epochs`` not an int >= 0, a model without parameters,
+    an optimizer that holds none of the model's parameters) raise before
+    anything changes.
     """
-    if not (
-        callable(getattr(optimizer, "step", None))
-        and callable(getattr(optimizer, "zero_grad", None))
-    ):
-        raise TypeError("fit needs an optimizer with step() and zero_grad(), e.g. optim.SGD")
+    _check_fit_arguments(model, loss_fn, optimizer, epochs)
     X, y = np.asarray(X), np.asarray(y)
     batches = BatchIterator(X, y, batch_size=batch_size, seed=seed)
-    scalar = _is_scalar_model(model)
-    dtype = None if scalar else model.parameters()[0].data.dtype
+    trainer = _Trainer(model, loss_fn, optimizer)
+    history = History()
     if progress is None:
         progress = sys.stderr.isatty()
-    history = History()
     from tqdm.auto import tqdm
 
     bar = tqdm(total=epochs, desc="fit", unit="epoch", disable=not progress)
     model.train()
     try:
         for epoch in range(epochs):
-            total, seen, outs, targets = 0.0, 0, [], []
-            for b, (Xb, yb) in enumerate(batches):
-                with gc_paused():
-                    optimizer.zero_grad()
-                    outputs, as_array = _forward(model, Xb, scalar, dtype)
-                    loss = loss_fn(outputs, yb)
-                    value = float(loss.item())
-                    if not math.isfinite(value):
-                        history.stopped_early = True
-                        history.stop_reason = (
-                            f"fit stopped at epoch {epoch}, batch {b}: the loss is {value}. "
-                            "Lower the learning rate, check the data for nan/inf, or use a "
-                            "stable loss (cross_entropy on logits, "
-                            "binary_cross_entropy_with_logits)."
-                        )
-                        warnings.warn(history.stop_reason, RuntimeWarning, stacklevel=2)
-                        return history
-                    loss.backward()
-                    optimizer.step()
-                    del loss, outputs
-                total += value * len(Xb)
-                seen += len(Xb)
-                outs.append(as_array)
-                targets.append(yb)
-            history.loss.append(total / seen)
-            if metric is not None:
-                history.accuracy.append(metric(np.concatenate(outs), np.concatenate(targets)))
+            if not trainer.train_epoch(batches, epoch, metric, history):
+                warnings.warn(history.stop_reason, RuntimeWarning, stacklevel=2)
+                return history
             if validation_data is not None:
-                _validate(model, loss_fn, validation_data, scalar, dtype, metric, history)
-            postfix = {"loss": f"{history.loss[-1]:.4g}"}
-            if history.accuracy:
-                postfix["acc"] = f"{history.accuracy[-1]:.3f}"
-            bar.set_postfix(postfix)
-            bar.update(1)
-            for callback in callbacks:
-                if callback(epoch, history) is True:
-                    history.stopped_early = True
-                    history.stop_reason = f"callback {callback!r} stopped training at epoch {epoch}"
-                    return history
+                trainer.validate(validation_data, metric, history)
+            _show_progress(bar, history)
+            if _stopped_by_callback(callbacks, epoch, history):
+                return history
     finally:
         bar.close()
     return history
+
+
+def _check_fit_arguments(
+    model: Module, loss_fn: Any, optimizer: Any, epochs: Any
+) -> None:
+    if not (
+        callable(getattr(optimizer, "step", None))
+        and callable(getattr(optimizer, "zero_grad", None))
+    ):
+        raise TypeError("fit needs an optimizer with step() and zero_grad(), e.g. optim.SGD")
+    if not callable(loss_fn):
+        raise TypeError(f"fit needs a loss function loss_fn(outputs, y), got {loss_fn!r:.60}")
+    if isinstance(epochs, bool) or not isinstance(epochs, int | np.integer):
+        raise TypeError(f"epochs must be an int >= 0, got {type(epochs).__name__} {epochs!r:.40}")
+    if epochs < 0:
+        raise ValueError(f"epochs must be >= 0, got {epochs}")
+    params = model.parameters()
+    if not params:
+        raise ValueError(f"fit: the {type(model).__name__} has no parameters to train")
+    groups = getattr(optimizer, "param_groups", None)
+    if isinstance(groups, list):
+        held = {id(p) for group in groups for p in group.get("params", ())}
+        if held and not any(id(p) in held for p in params):
+            raise ValueError(
+                "fit: the optimizer holds none of this model's parameters, so training would "
+                "change nothing; create it from this model, e.g. optim.SGD(model.parameters(), "
+                "lr=0.1)"
+            )
+
+
+class _Trainer:
+    """One model, loss and optimizer: the training step, an epoch, a validation pass."""
+
+    def __init__(self, model: Module, loss_fn: Callable[[Any, Any], Any], optimizer: Any) -> None:
+        self.model, self.loss_fn, self.optimizer = model, loss_fn, optimizer
+        self.scalar = _is_scalar_model(model)
+        self.dtype = None if self.scalar else model.parameters()[0].data.dtype
+
+    def step(self, Xb: np.ndarray, yb: np.ndarray) -> tuple[float, np.ndarray]:
+        """zero_grad, forward, loss; backward and update only for a finite loss.
+
+        Returns the loss and the outputs as an array. All of it runs inside
+        :func:`autograd.gc_paused` (graphs have no cycles to collect).
+        """
+        with gc_paused():
+            self.optimizer.zero_grad()
+            outputs, as_array = _forward(self.model, Xb, self.scalar, self.dtype)
+            loss = self.loss_fn(outputs, yb)
+            value = float(loss.item())
+            if math.isfinite(value):
+                loss.backward()
+                self.optimizer.step()
+            del loss, outputs
+        return value, as_array
+
+    def train_epoch(
+        self,
+        batches: BatchIterator,
+        epoch: int,
+        metric: Callable[[np.ndarray, np.ndarray], float] | None,
+        history: History,
+    ) -> bool:
+        """One pass over the batches, recorded in ``history``; ``False`` if a bad loss stops it."""
+        total, seen = 0.0, 0
+        outs: list[np.ndarray] = []
+        targets: list[np.ndarray] = []
+        for b, (Xb, y_batch) in enumerate(batches):
+            yb = cast(np.ndarray, y_batch)  # fit always batches targets with the inputs
+            value, as_array = self.step(Xb, yb)
+            if not math.isfinite(value):
+                history.stopped_early = True
+                history.stop_reason = (
+                    f"fit stopped at epoch {epoch}, batch {b}: the loss is {value}. "
+                    "Lower the learning rate, check the data for nan/inf, or use a "
+                    "stable loss (cross_entropy on logits, binary_cross_entropy_with_logits)."
+                )
+                return False
+            total += value * len(Xb)
+            seen += len(Xb)
+            outs.append(as_array)
+            targets.append(yb)
+        history.loss.append(total / seen)
+        if metric is not None:
+            history.accuracy.append(metric(np.concatenate(outs), np.concatenate(targets)))
+        return True
+
+    def validate(
+        self,
+        data: tuple[Any, Any],
+        metric: Callable[[np.ndarray, np.ndarray], float] | None,
+        history: History,
+    ) -> None:
+        """Record the loss (and metric) on ``data`` in eval mode, without recording a graph."""
+        _validate(self.model, self.loss_fn, data, self.scalar, self.dtype, metric, history)
+
+
+def _show_progress(bar: Any, history: History) -> None:
+    postfix = {"loss": f"{history.loss[-1]:.4g}"}
+    if history.accuracy:
+        postfix["acc"] = f"{history.accuracy[-1]:.3f}"
+    bar.set_postfix(postfix)
+    bar.update(1)
+
+
+def _stopped_by_callback(callbacks: Sequence[Callback], epoch: int, history: History) -> bool:
+    for callback in callbacks:
+        if callback(epoch, history) is True:
+            history.stopped_early = True
+            history.stop_reason = f"callback {callback!r} stopped training at epoch {epoch}"
+            return True
+    return False
 
 
 def _validate(

@@ -12,6 +12,7 @@ from .lr_scheduler import CosineAnnealingLR, ExponentialLR, LinearDecay, LRSched
 from .optimizer import Optimizer
 from .rmsprop import RMSProp, RMSprop
 from .sgd import SGD
+from .state_json import state_dict_from_json, state_dict_to_json
 from .surfaces import (
     BEALE,
     ROSENBROCK,
@@ -46,4 +47,6 @@ __all__ = [
     "StepLR",
     "Surface",
     "optimize",
+    "state_dict_from_json",
+    "state_dict_to_json",
 ]

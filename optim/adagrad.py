@@ -36,6 +36,8 @@ class Adagrad(Optimizer):
         initial_accumulator_value: ``G_0`` (default 0). eps: ε (default 1e-10).
     """
 
+    _nonnegative_state = ("sum",)
+
     def __init__(
         self,
         params: Iterable[Any],

@@ -42,6 +42,7 @@ class Adam(Optimizer):
     """
 
     _decoupled = False
+    _nonnegative_state = ("exp_avg_sq", "max_exp_avg_sq")
 
     def __init__(
         self,

@@ -23,9 +23,10 @@ bumping its version counter).
 where ``index`` numbers the parameters through all groups in order. A
 Value parameter's state entries are Python floats, an array parameter's are
 numpy arrays of its shape (``step`` is always a float). The layout holds
-only numbers, lists and arrays (no pickle needed), and ``load_state_dict``
-restores it exactly: a run resumed from a mid-run ``state_dict`` follows
-the same trajectory bit for bit.
+only numbers, lists and arrays (no pickle needed; :func:`optim.state_dict_to_json`
+and :func:`optim.state_dict_from_json` turn it into JSON text and back), and
+``load_state_dict`` restores it exactly: a run resumed from a mid-run
+``state_dict`` follows the same trajectory bit for bit.
 """
 
 from __future__ import annotations
@@ -59,10 +60,11 @@ def is_real(value: Any) -> bool:
 
 
 def check_nonneg(group: Mapping[str, Any], *names: str) -> None:
-    """Every named hyper-parameter is a real number ≥ 0."""
+    """Every named hyper-parameter is a finite real number ≥ 0 (nan and inf are refused)."""
     for name in names:
         value = group[name]
-        check_hyper(name, value, is_real(value) and value >= 0, "a real number >= 0")
+        ok = is_real(value) and math.isfinite(value) and value >= 0
+        check_hyper(name, value, ok, "a finite real number >= 0")
 
 
 def lerp(start: Any, end: Any, weight: float) -> Any:
@@ -118,6 +120,8 @@ class Optimizer:
     """
 
     _uses_step: bool = True
+    # State entries that can never be negative (sums and averages of squares).
+    _nonnegative_state: tuple[str, ...] = ()
 
     def __init__(self, params: Iterable[Any], defaults: Mapping[str, Any]) -> None:
         self.defaults: dict[str, Any] = dict(defaults)
@@ -335,17 +339,16 @@ class Optimizer:
         size, with the same hyper-parameter names; each saved state entry
         must have exactly the entries its group's settings need, shaped like
         its parameter. Indices may be ints or digit strings (as after JSON).
+
+        Values are checked too: hyper-parameters as the constructor checks
+        them (a nan, infinite or negative ``lr`` is refused); every state
+        entry must hold finite real numbers (no nan/inf, no complex, no
+        strings), and sums or averages of squares (Adam's ``exp_avg_sq``,
+        Adagrad's ``sum``, RMSprop's ``square_avg``) must be ``>= 0``.
+        A wrong type (``None``, a list) raises ``TypeError``, anything else
+        ``ValueError``; either way the optimizer is unchanged.
         """
-        if not isinstance(state_dict, Mapping) or set(state_dict) != {"state", "param_groups"}:
-            got = sorted(state_dict) if isinstance(state_dict, Mapping) else type(state_dict)
-            raise ValueError(
-                "load_state_dict expects a dict with exactly the keys 'state' and "
-                f"'param_groups' (as returned by state_dict()), got {got}"
-            )
-        saved_groups = state_dict["param_groups"]
-        saved_state = state_dict["state"]
-        if not isinstance(saved_groups, list | tuple) or not isinstance(saved_state, Mapping):
-            raise ValueError("load_state_dict: 'param_groups' must be a list, 'state' a dict")
+        saved_groups, saved_state = _split_state_dict(state_dict)
         if len(saved_groups) != len(self.param_groups):
             raise ValueError(
                 f"load_state_dict: the saved state has {len(saved_groups)} parameter groups, "
@@ -383,8 +386,19 @@ class Optimizer:
 
     def _load_group(self, i: int, saved: Any, group: ParamGroup) -> ParamGroup:
         if not isinstance(saved, Mapping) or "params" not in saved:
-            raise ValueError(f"load_state_dict: parameter group {i} must be a dict with 'params'")
-        if len(saved["params"]) != len(group["params"]):
+            raise ValueError(
+                f"load_state_dict: parameter group {i} must be a dict with 'params', "
+                f"got {_kind(saved)}"
+            )
+        indices = saved["params"]
+        if not isinstance(indices, list | tuple):
+            raise ValueError(
+                f"load_state_dict: 'params' of parameter group {i} must be a list of parameter "
+                f"indices (ints such as [0, 1, 2]), got {_kind(indices)}"
+            )
+        for key in indices:
+            _as_index(key)
+        if len(indices) != len(group["params"]):
             raise ValueError(
                 f"load_state_dict: saved parameter group {i} has {len(saved['params'])} "
                 f"parameters, this optimizer's group {i} has {len(group['params'])}"
@@ -445,34 +459,64 @@ class Optimizer:
                     if not is_real(value):
                         raise ValueError(
                             f"load_state_dict: state entry {name!r} of a Value parameter must "
-                            f"be a number, got {type(value).__name__} {value!r:.40}"
+                            f"be a real number, got {type(value).__name__} {value!r:.40}"
                         )
                     if name == "step":
                         _check_step(value)
+                    self._check_state_values(name, np.array(float(value)))
                     scalar_state[name][j] = float(value)
         array_state: list[State | None] = []
         for p, pos in zip(gp.arrays, gp.array_pos):
-            entry = entries.get(pos)
-            if entry is None or not keys:
+            found = entries.get(pos)
+            if found is None or not keys:
                 array_state.append(None)
                 continue
             state: State = {}
             for name in keys:
-                value = entry[name]
+                value = found[name]
                 if name == "step":
                     value = value.item() if isinstance(value, np.ndarray) else value
                     _check_step(value)
                     state[name] = float(value)
                     continue
-                arr = np.array(value, dtype=p.data.dtype)
-                if arr.shape != p.data.shape:
-                    raise ValueError(
-                        f"load_state_dict: state entry {name!r} has shape {arr.shape}, its "
-                        f"parameter has shape {p.data.shape}"
-                    )
-                state[name] = arr
+                state[name] = self._state_array(name, value, p.data)
             array_state.append(state)
         return scalar_state, array_state
+
+    def _state_array(self, name: str, value: Any, like: np.ndarray) -> np.ndarray:
+        """A saved state entry of an array parameter as a checked copy of ``like``'s dtype."""
+        try:
+            arr = np.array(value)
+        except (ValueError, TypeError) as exc:
+            raise ValueError(
+                f"load_state_dict: state entry {name!r} is not an array of numbers ({exc})"
+            ) from None
+        if arr.dtype.kind not in "iuf":
+            what = "complex numbers" if arr.dtype.kind == "c" else f"dtype {arr.dtype}"
+            raise ValueError(
+                f"load_state_dict: state entry {name!r} holds {what}; it must hold real numbers"
+            )
+        if arr.shape != like.shape:
+            raise ValueError(
+                f"load_state_dict: state entry {name!r} has shape {arr.shape}, its "
+                f"parameter has shape {like.shape}"
+            )
+        with np.errstate(over="ignore"):
+            cast = arr.astype(like.dtype)
+        self._check_state_values(name, cast)
+        return cast
+
+    def _check_state_values(self, name: str, values: np.ndarray) -> None:
+        if not np.isfinite(values).all():
+            raise ValueError(
+                f"load_state_dict: state entry {name!r} holds nan or inf (or a number too large "
+                "for the parameter's dtype); a usable optimizer state is finite"
+            )
+        if name in self._nonnegative_state and (values < 0).any():
+            raise ValueError(
+                f"load_state_dict: state entry {name!r} holds negative numbers; it is a sum or "
+                "average of squares and must be >= 0"
+            )
 
     def __repr__(self) -> str:
         lines = [f"{type(self).__name__} ("]
@@ -500,12 +544,44 @@ def _grad_like(g: Any, data: np.ndarray) -> np.ndarray:
     return g
 
 
+def _split_state_dict(state_dict: Any) -> tuple[list[Any] | tuple[Any, ...], Mapping[Any, Any]]:
+    """``(param_groups, state)`` of a state dict, after checking its outer structure."""
+    if not isinstance(state_dict, Mapping):
+        raise TypeError(
+            "load_state_dict expects the dict returned by state_dict(), with the keys "
+            f"'state' and 'param_groups'; got {_kind(state_dict)}"
+        )
+    if set(state_dict) != {"state", "param_groups"}:
+        raise ValueError(
+            "load_state_dict expects a dict with exactly the keys 'state' and "
+            f"'param_groups' (as returned by state_dict()), got {sorted(map(str, state_dict))}"
+        )
+    saved_groups = state_dict["param_groups"]
+    saved_state = state_dict["state"]
+    if not isinstance(saved_groups, list | tuple) or not isinstance(saved_state, Mapping):
+        raise ValueError(
+            "load_state_dict: 'param_groups' must be a list of dicts and 'state' a dict, "
+            f"got {_kind(saved_groups)} and {_kind(saved_state)}"
+        )
+    return saved_groups, saved_state
+
+
 def _as_index(key: Any) -> int:
-    if isinstance(key, str) and key.isdigit():
+    if isinstance(key, str) and key.isascii() and key.isdigit():
         return int(key)
-    if isinstance(key, numbers.Integral) and not isinstance(key, bool):
+    if isinstance(key, numbers.Integral) and not isinstance(key, bool) and int(key) >= 0:
         return int(key)
-    raise ValueError(f"load_state_dict: parameter index {key!r} is not an integer")
+    raise ValueError(
+        f"load_state_dict: parameter index {key!r:.40} is not an integer >= 0 "
+        "(state_dict() numbers the parameters 0, 1, 2, ...)"
+    )
+
+
+def _kind(value: Any) -> str:
+    """``None``, or the type name and a short repr, for error messages."""
+    if value is None:
+        return "None"
+    return f"{type(value).__name__} {value!r:.40}"
 
 
 def _check_step(value: Any) -> None:

@@ -35,6 +35,8 @@ class RMSProp(Optimizer):
         weight_decay: default 0. momentum: default 0. centered: default False.
     """
 
+    _nonnegative_state = ("square_avg",)
+
     def __init__(
         self,
         params: Iterable[Any],
@@ -62,7 +64,7 @@ class RMSProp(Optimizer):
         check_hyper("centered", centered, isinstance(centered, bool), "True or False")
 
     def _state_keys(self, group: Mapping[str, Any]) -> tuple[str, ...]:
-        keys = ("step", "square_avg")
+        keys: tuple[str, ...] = ("step", "square_avg")
         if group["momentum"] > 0:
             keys += ("momentum_buffer",)
         if group["centered"]:

@@ -6,9 +6,19 @@
   own trace, each rendered with the chain-rule product written out.
 * :mod:`viz.plots` — activations and their derivatives, loss curves, decision
   boundaries, optimizer paths (matplotlib; every function returns the Figure).
+* :class:`TrainingMovie` — an ``nn.fit`` callback that writes the decision
+  boundary and the loss curve over the epochs as an animated GIF.
 """
 
-from .graph import Graph, GraphvizNotFoundError, draw_graph, render_dot
+from .animate import TrainingMovie
+from .graph import (
+    Graph,
+    GraphvizError,
+    GraphvizNotFoundError,
+    GraphvizTimeoutError,
+    draw_graph,
+    render_dot,
+)
 from .plots import (
     plot_activation,
     plot_activations,
@@ -24,8 +34,11 @@ __all__ = [
     "ChainFactor",
     "ChainPath",
     "Graph",
+    "GraphvizError",
     "GraphvizNotFoundError",
+    "GraphvizTimeoutError",
     "Step",
+    "TrainingMovie",
     "backprop_steps",
     "draw_graph",
     "plot_activation",

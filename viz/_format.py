@@ -99,3 +99,40 @@ def grad_colour(value: float, scale: float) -> str:
     else:
         r, g, b = int(255 - 150 * t), int(255 - 110 * t), 255
     return f"#{r:02x}{g:02x}{b:02x}"
+
+
+def number_text(x: Any) -> str:
+    """A Python number as written in code: ``0.5``, ``2``, ``1e-04``, ``True``."""
+    if isinstance(x, bool | int | np.integer):
+        return str(x)
+    if isinstance(x, float | np.floating):
+        return f"{float(x):.4g}"
+    return str(x)
+
+
+def constant_text(value: Any) -> str:
+    """What a constant operand's box says: its label and shape, its shape, or its value."""
+    label = getattr(value, "label", "") or ""
+    data = getattr(value, "data", value)
+    if isinstance(data, np.ndarray) or hasattr(value, "shape"):
+        arr = np.asarray(data)
+        if arr.ndim == 0:
+            text = number_text(arr.item())
+        elif arr.size <= 4 and not label:
+            text = "[" + ", ".join(number_text(v) for v in arr.ravel()) + "]"
+        else:
+            text = shape_text(arr.shape)
+        return f"{label} {text}" if label else text
+    if isinstance(data, int | float | complex | np.number):
+        return f"{label} {number_text(data)}" if label else number_text(data)
+    text = type(value).__name__
+    return f"{label} {text}" if label else text
+
+
+# Average glyph widths of Helvetica in points per point of font size (digits are 0.556 em).
+_CHAR_EM = 0.56
+
+
+def text_width(text: str, size: float = 11.0, bold: bool = False) -> float:
+    """Rough width in points of ``text`` set in Helvetica at ``size`` (for layout choices)."""
+    return len(text) * size * (_CHAR_EM + (0.05 if bold else 0.0))

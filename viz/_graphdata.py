@@ -1,25 +1,45 @@
-"""Gather the nodes of a graph (iteratively) and decide each node's role."""
+"""Gather the nodes of a graph (iteratively), decide each node's role, list each op's operands.
+
+Only the public node attributes are read: ``op``, ``parents``, ``inputs``,
+``scope``, ``data``, ``grad``, ``label`` (and ``local_grads`` by the edge
+labels, ``requires_grad`` for Tensor leaves).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
+
+from autograd import Tensor, Value, topological_order
 
 from ._format import is_tensor_node
 
-__all__ = ["GraphData", "gather"]
+__all__ = ["GraphData", "Operand", "gather", "is_node"]
+
+
+class Operand(NamedTuple):
+    """One operand of an op, in the order of ``node.inputs``.
+
+    A node operand has ``node`` (its index in :attr:`GraphData.nodes`) and
+    ``slot`` (its position in ``parents``, which ``local_grads`` follows);
+    a constant (a number, an array, a Tensor that needs no gradient) has
+    ``node == slot == -1`` and the object itself in ``value``.
+    """
+
+    node: int
+    slot: int
+    value: Any
 
 
 @dataclass
 class GraphData:
     """Every node reachable from ``roots`` with an integer index and a role.
 
-    ``nodes`` lists every node once (leaves towards the front); ``index``
-    maps ``id(node)`` to its position;
-    ``roles[i]`` is ``"output"``, ``"parameter"``, ``"input"`` or
-    ``"intermediate"``; ``names`` holds labels taken from a ``params``
-    mapping for nodes that have no label of their own.
+    ``nodes`` lists every node once, operands before results; ``index`` maps
+    ``id(node)`` to its position; ``roles[i]`` is ``"output"``,
+    ``"parameter"``, ``"input"`` or ``"intermediate"``; ``names`` holds labels
+    taken from a ``params`` mapping for nodes that have no label of their own.
     """
 
     nodes: list[Any]
@@ -33,14 +53,41 @@ class GraphData:
         own = getattr(self.nodes[i], "label", "") or ""
         return str(own) if own else self.names.get(i, "")
 
+    def parent_indices(self, i: int) -> list[int]:
+        """Indices of node ``i``'s parents, in order (repeated when an operand is reused)."""
+        index = self.index
+        return [index[id(p)] for p in self.nodes[i].parents]
+
+    def operands(self, i: int) -> list[Operand]:
+        """Node ``i``'s operands in ``inputs`` order; those not in ``parents`` are constants."""
+        node = self.nodes[i]
+        parents = tuple(node.parents)
+        inputs = tuple(getattr(node, "inputs", parents))
+        out: list[Operand] = []
+        slot = 0
+        for operand in inputs:
+            if slot < len(parents) and operand is parents[slot]:
+                out.append(Operand(self.index[id(operand)], slot, None))
+                slot += 1
+            else:
+                out.append(Operand(-1, -1, operand))
+        # ``inputs`` should hold every parent; if it does not, draw the rest anyway.
+        out.extend(Operand(self.index[id(p)], k, None) for k, p in enumerate(parents[slot:], slot))
+        return out
+
+
+def is_node(obj: Any) -> bool:
+    """Whether ``obj`` is a graph node: it has ``parents`` and ``data`` (a Value, a Tensor…)."""
+    return hasattr(obj, "parents") and hasattr(obj, "data") and not isinstance(obj, type)
+
 
 def as_roots(root: Any) -> tuple[Any, ...]:
     """Accept one node or an iterable of nodes; reject anything else with a clear message."""
-    if hasattr(root, "_prev"):
+    if is_node(root):
         return (root,)
     if isinstance(root, Iterable) and not isinstance(root, str | bytes):
         roots = tuple(root)
-        if roots and all(hasattr(r, "_prev") for r in roots):
+        if roots and all(is_node(r) for r in roots):
             return roots
     raise TypeError(
         "expected an autograd node (a Value or Tensor, e.g. the loss) or a list of them, "
@@ -56,9 +103,55 @@ def _param_ids(params: Any) -> tuple[set[int], dict[int, str]]:
         return {id(p) for p in params.values()}, {id(p): str(k) for k, p in params.items()}
     if hasattr(params, "parameters") and callable(params.parameters):
         params = params.parameters()
-    if hasattr(params, "_prev"):
+    if is_node(params):
         params = (params,)
     return {id(p) for p in params}, {}
+
+
+def _walk(roots: tuple[Any, ...]) -> list[Any]:
+    """Every node reachable through ``parents``, operands first (iterative post-order)."""
+    order: list[Any] = []
+    seen: set[int] = set()
+    for root in roots:
+        if id(root) in seen:
+            continue
+        seen.add(id(root))
+        stack = [(root, iter(root.parents))]
+        while stack:
+            node, parents = stack[-1]
+            for parent in parents:
+                if id(parent) not in seen:
+                    seen.add(id(parent))
+                    stack.append((parent, iter(parent.parents)))
+                    break
+            else:
+                stack.pop()
+                order.append(node)
+    return order
+
+
+def _ordered_nodes(roots: tuple[Any, ...]) -> list[Any]:
+    """The engine's topological order for Values and Tensors; a plain walk for other nodes."""
+    if not all(isinstance(r, Value | Tensor) for r in roots):
+        return _walk(roots)
+    order = topological_order(roots)
+    # topological_order leaves out roots that need no gradient (a graph built
+    # under no_grad is a single node): draw those too.
+    found = {id(n) for n in order}
+    missing = [r for r in dict.fromkeys(roots) if id(r) not in found]
+    return missing + order
+
+
+def _role(node: Any, is_root: bool, pids: set[int]) -> str:
+    if is_root:
+        return "output"
+    if node.parents:
+        return "intermediate"
+    if pids:
+        return "parameter" if id(node) in pids else "input"
+    if is_tensor_node(node) and getattr(node, "requires_grad", False):
+        return "parameter"
+    return "input"
 
 
 def gather(root: Any, params: Any = None) -> GraphData:
@@ -71,38 +164,10 @@ def gather(root: Any, params: Any = None) -> GraphData:
     flag).
     """
     roots = as_roots(root)
-    # Breadth-first from the roots (iterative, one dict lookup per edge; the
-    # engine's topological sort is not needed since DOT order is free), then
-    # reversed so that leaves come first, roughly in the order of the math.
-    nodes: list[Any] = []
-    seen: set[int] = set()
-    for r in roots:
-        if id(r) not in seen:
-            seen.add(id(r))
-            nodes.append(r)
-    k = 0
-    while k < len(nodes):
-        for p in nodes[k]._prev:
-            if id(p) not in seen:
-                seen.add(id(p))
-                nodes.append(p)
-        k += 1
-    nodes.reverse()
+    nodes = _ordered_nodes(roots)
     index = {id(n): i for i, n in enumerate(nodes)}
-
     pids, pnames = _param_ids(params)
     root_ids = {id(r) for r in roots}
-    roles = []
-    for n in nodes:
-        if id(n) in root_ids:
-            roles.append("output")
-        elif n._prev:
-            roles.append("intermediate")
-        elif pids:
-            roles.append("parameter" if id(n) in pids else "input")
-        elif is_tensor_node(n) and getattr(n, "_requires_grad", False):
-            roles.append("parameter")
-        else:
-            roles.append("input")
+    roles = [_role(n, id(n) in root_ids, pids) for n in nodes]
     names = {index[i]: name for i, name in pnames.items() if i in index}
     return GraphData(nodes, index, roots, roles, names)

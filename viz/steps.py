@@ -4,7 +4,7 @@
 ``trace`` hook: the core calls it for every node it reaches, in its real
 reverse-topological order, with the node's upstream gradient ∂L/∂node and
 the contribution it adds to each parent. Nothing here re-implements backprop;
-the local derivatives shown are the ``_local`` numbers the core multiplied.
+the local derivatives shown are the ``local_grads`` numbers the core multiplied.
 """
 
 from __future__ import annotations
@@ -21,10 +21,14 @@ import numpy as np
 
 from autograd import backward
 
-from ._dot import NOT_REACHED, Style, detailed_dot
+from ._dot import detailed_dot
 from ._format import fmt, is_tensor_node, shape_text
 from ._graphdata import GraphData, gather
-from .graph import COMPACT_ABOVE, Graph, GraphvizNotFoundError
+from ._html import stepper_page
+from ._layout import Layout, plan_layout
+from ._render import DEFAULT_TIMEOUT, GraphvizError, check_timeout
+from ._style import NOT_REACHED, Style
+from .graph import COMPACT_ABOVE, Graph
 
 __all__ = ["BackpropSteps", "ChainFactor", "ChainPath", "Step", "backprop_steps"]
 
@@ -118,8 +122,11 @@ class BackpropSteps:
         names: dict[int, str],
         seed: Any,
         max_nodes: int = 500,
+        timeout: float | None = DEFAULT_TIMEOUT,
     ) -> None:
         self.max_nodes = max_nodes
+        self.timeout = timeout
+        self._layouts: dict[tuple, Layout] = {}
         self._data = data
         self._steps = steps
         self._names = names
@@ -225,7 +232,7 @@ class BackpropSteps:
             paths = self.chain_paths(wrt, by_label=by_label, max_paths=max_paths)
         except ValueError as exc:
             return f"∂{root}/∂{target}: {exc}"
-        seed = "" if self._seed == 1.0 else f"{fmt(self._seed)} · "
+        seed = "" if _is_one(self._seed) else f"{_num(self._seed)} · "
         lines = []
         for p in paths:
             symbols = " · ".join(f"∂{f.top}/∂{f.bottom}" for f in p.factors)
@@ -279,12 +286,26 @@ class BackpropSteps:
         path = paths[0]
         symbols = " · ".join(f"∂{f.top}/∂{f.bottom}" for f in path.factors)
         numbers = " · ".join(fmt(f.value) for f in path.factors)
-        seed = "" if self._seed == 1.0 else f"{fmt(self._seed)} · "
+        seed = "" if _is_one(self._seed) else f"{_num(self._seed)} · "
         lhs = f"∂{self.root_name}/∂{self.name(node)}"
         return f"{lhs} = {symbols} = {seed}{numbers} = {fmt(path.product)}"
 
+    def _layout(self, style: Style) -> Layout:
+        """One layout for every step (so the picture does not jump), from the final state."""
+        key = (style.rankdir, style.show_data, style.compact)
+        if key not in self._layouts:
+            final = Style(**{**vars(style), "grads": self.grads_after(len(self) - 1)})
+            self._layouts[key] = plan_layout(self._data, final)
+        return self._layouts[key]
+
     def dot(
-        self, k: int, *, rankdir: str = "LR", show_data: bool = True, caption: bool = True
+        self,
+        k: int,
+        *,
+        rankdir: str | None = None,
+        show_data: bool = True,
+        caption: bool = True,
+        graph_id: str | None = None,
     ) -> str:
         """DOT text of the picture after step ``k`` (``caption``: the formulas underneath)."""
         if not 0 <= k < len(self):
@@ -300,10 +321,11 @@ class BackpropSteps:
             )
         step = self._steps[k]
         i = data.index[id(step.node)]
-        edges = {}
-        for slot, contrib in enumerate(step.contributions):
-            if contrib is not None:
-                edges[(i, slot)] = f"+= {_num(contrib)}"
+        edges = {
+            (i, slot): f"+= {_num(contrib)}"
+            for slot, contrib in enumerate(step.contributions)
+            if contrib is not None
+        }
         style = Style(
             show_data=show_data,
             rankdir=rankdir,
@@ -313,13 +335,20 @@ class BackpropSteps:
             highlight=i,
             highlight_edges=edges,
             caption=self.caption(k) if caption else None,
+            graph_id=graph_id,
         )
-        return detailed_dot(data, style)
+        return detailed_dot(data, style, self._layout(style))
 
     def render(self, k: int, **kwargs: Any) -> Graph:
         """The picture after step ``k`` as a :class:`~viz.Graph`."""
         n = len(self._data.nodes)
-        return Graph(self.dot(k, **kwargs), n_nodes=n, n_boxes=n, note=f"backprop step {k}")
+        return Graph(
+            self.dot(k, **kwargs),
+            n_nodes=n,
+            n_boxes=n,
+            note=f"backprop step {k}",
+            timeout=self.timeout,
+        )
 
     def svg(self, k: int, **kwargs: Any) -> str:
         """The SVG of step ``k`` (needs the Graphviz ``dot`` program; cached)."""
@@ -351,47 +380,40 @@ class BackpropSteps:
         padded[0].save(path, save_all=True, append_images=padded[1:], duration=duration_ms, loop=0)
         return path
 
+    def _step_svgs(self, uid: str, strict: bool = False, **kwargs: Any) -> tuple[list[str], str]:
+        """Each step's SVG for a page (ids prefixed per step), or empty ones and the reason."""
+        try:
+            svgs = [
+                _strip_xml_header(self.render(k, caption=False, graph_id=f"{uid}s{k}",
+                                              **kwargs).svg())
+                for k in range(len(self))
+            ]
+            return svgs, ""
+        except GraphvizError as exc:
+            if strict:
+                raise
+            return [""] * len(self), str(exc)
+
     def to_html(
         self,
         path: str | Path | None = None,
         *,
         title: str = "Backprop, step by step",
+        strict: bool = False,
         **kwargs: Any,
     ) -> str:
         """A self-contained HTML page: one SVG per step, prev/next buttons, a slider, ← → keys.
 
-        Without JavaScript every step is shown one below the other. Without
-        ``dot`` the page holds the captions only, with a note. Written to
-        ``path`` when given; the HTML text is returned either way.
+        Nothing is loaded from the network. Without JavaScript every step is
+        shown one below the other. Without a working ``dot`` the page holds
+        the captions only, with the reason (``strict=True``: the
+        :class:`~viz.GraphvizError` is raised instead). Written to ``path``
+        (UTF-8) when given; the HTML text is returned either way.
         """
-        try:
-            # The captions go in <pre> blocks (selectable text), not in the SVGs.
-            svgs = [_strip_xml_header(s) for s in self.svgs(caption=False, **kwargs)]
-            note = ""
-        except GraphvizNotFoundError as exc:
-            svgs = [""] * len(self)
-            note = f"<p><b>{html.escape(str(exc))}</b></p>"
         uid = f"bp{id(self):x}"
-        parts = [
-            f"<style>#{uid} svg {{max-width: 100%; height: auto}}</style>",
-            f'<div id="{uid}" style="font-family:Helvetica,Arial,sans-serif">',
-            f"<h3>{html.escape(title)}</h3>{note}",
-            f'<div><button data-d="-1">◀ prev</button> '
-            f'<input type="range" min="0" max="{len(self) - 1}" value="0" style="width:50%"> '
-            f'<button data-d="1">next ▶</button> <span class="pos"></span></div>',
-        ]
-        for k, svg in enumerate(svgs):
-            parts.append(
-                f'<div class="step" data-k="{k}">{svg}'
-                f'<pre style="font-size:13px">{html.escape(self.caption(k))}</pre></div>'
-            )
-        parts.append("</div>")
-        parts.append(_SCRIPT.replace("__UID__", uid))
-        body = "\n".join(parts)
-        page = (
-            f'<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>{html.escape(title)}'
-            f"</title></head><body>\n{body}\n</body></html>\n"
-        )
+        svgs, note = self._step_svgs(uid, strict, **kwargs)
+        captions = [self.caption(k) for k in range(len(self))]
+        page = stepper_page(uid, title, svgs, captions, note, standalone=True)
         if path is not None:
             Path(path).write_text(page, encoding="utf-8")
         return page
@@ -407,7 +429,7 @@ class BackpropSteps:
         except ImportError:
             from IPython.display import HTML
 
-            return HTML(self.to_html(**kwargs))
+            return HTML(self._repr_html_())
         slider = widgets.IntSlider(min=0, max=len(self) - 1, value=0, description="step")
         prev_b = widgets.Button(description="◀ prev")
         next_b = widgets.Button(description="next ▶")
@@ -417,7 +439,7 @@ class BackpropSteps:
             k = slider.value
             try:
                 svg = _strip_xml_header(self.svg(k, caption=False, **kwargs))
-            except GraphvizNotFoundError as exc:
+            except GraphvizError as exc:
                 svg = f"<p>{html.escape(str(exc))}</p>"
             view.value = (
                 f'<div style="max-width:100%;overflow-x:auto">{svg}</div>'
@@ -431,43 +453,59 @@ class BackpropSteps:
         return widgets.VBox([widgets.HBox([prev_b, slider, next_b]), view])
 
     def _repr_html_(self) -> str:
+        uid = f"bp{id(self):x}"
         try:
-            return self.to_html()
+            svgs, note = self._step_svgs(uid)
         except ValueError as exc:  # too big to draw: show the numbers instead
             text = "\n".join(str(self).splitlines()[:200])
             return f"<p>{html.escape(str(exc))}</p><pre>{html.escape(text)}</pre>"
+        captions = [self.caption(k) for k in range(len(self))]
+        return stepper_page(uid, "Backprop, step by step", svgs, captions, note, standalone=False)
 
     def __repr__(self) -> str:
         return f"<BackpropSteps: {len(self)} steps from {self.root_name}>"
 
 
-_SCRIPT = """<script>
-(function () {
-  var root = document.getElementById("__UID__");
-  var steps = root.querySelectorAll(".step"), range = root.querySelector("input");
-  var pos = root.querySelector(".pos"), k = 0;
-  function show(i) {
-    k = Math.max(0, Math.min(steps.length - 1, i));
-    steps.forEach(function (s, j) { s.style.display = j === k ? "block" : "none"; });
-    range.value = k; pos.textContent = "step " + (k + 1) + " / " + steps.length;
-  }
-  root.querySelectorAll("button").forEach(function (b) {
-    b.onclick = function () { show(k + parseInt(b.getAttribute("data-d"), 10)); };
-  });
-  range.oninput = function () { show(parseInt(range.value, 10)); };
-  root.tabIndex = 0;
-  root.onkeydown = function (e) {
-    if (e.key === "ArrowLeft") show(k - 1);
-    if (e.key === "ArrowRight") show(k + 1);
-  };
-  show(0);
-})();
-</script>"""
-
-
 def _strip_xml_header(svg: str) -> str:
     start = svg.find("<svg")
     return svg[start:] if start >= 0 else svg
+
+
+def _is_one(seed: Any) -> bool:
+    """Whether the backward seed is 1 (all ones for a tensor): then it is not written out."""
+    return bool(np.all(np.asarray(seed) == 1.0))
+
+
+def _seed_for(root: Any, grad: Any) -> Any:
+    """The seed ∂L/∂root as the engine wants it: a float, or an array shaped like the root."""
+    if not is_tensor_node(root):
+        return grad
+    shape = np.shape(root.data)
+    seed = np.asarray(grad, dtype=np.asarray(root.data).dtype)
+    if seed.shape != shape:
+        if seed.ndim != 0:
+            raise ValueError(
+                f"grad has shape {seed.shape}, but the root has shape {shape}: pass an "
+                "array of the root's shape (or a number, used for every element)"
+            )
+        seed = np.full(shape, seed, dtype=seed.dtype)
+    return seed
+
+
+def _record(root: Any, seed: Any, data: GraphData) -> list[tuple[Any, Any, tuple, Any]]:
+    """Run backward from ``root`` with a trace hook; one record per node the engine visits."""
+    records: list[tuple[Any, Any, tuple[Any, ...], tuple[float, ...] | None]] = []
+
+    def trace(node: Any, upstream: Any, contributions: tuple[Any, ...]) -> None:
+        local = node.local_grads
+        if isinstance(upstream, np.ndarray):
+            upstream = upstream.copy()
+        records.append(
+            (node, upstream, tuple(contributions), None if local is None else tuple(local))
+        )
+
+    backward((root,), (seed,), trace=trace)
+    return records
 
 
 def backprop_steps(
@@ -477,56 +515,48 @@ def backprop_steps(
     restore: bool = False,
     params: Any = None,
     max_nodes: int = 500,
+    timeout: float | None = DEFAULT_TIMEOUT,
 ) -> BackpropSteps:
     """Run the real backward pass from ``root`` and record every step the engine takes.
 
     This *is* ``root.backward(grad)``: gradients accumulate into ``.grad`` as
     usual (zero them first if you have run backward before), unless
     ``restore=True`` puts every ``.grad`` back as it was afterwards. The steps
-    come from the core's ``trace`` hook, in the core's real order.
+    come from the core's ``trace`` hook, in the core's real order. For a
+    Tensor root ``grad`` is an array of the root's shape, or a number used for
+    every element (default 1).
     Recording works for any size; rendering a step (which draws every node)
-    is refused above ``max_nodes`` nodes.
+    is refused above ``max_nodes`` nodes, and Graphviz gets ``timeout``
+    seconds per picture.
     """
+    check_timeout(timeout)
     data = gather(root, params)
     if len(data.roots) != 1:
         raise ValueError("backprop_steps takes one root (the loss)")
     root = data.roots[0]
-    if is_tensor_node(root) and grad == 1.0:
-        grad = np.ones_like(root.data)
-    names = {}
-    for i in range(len(data.nodes)):
-        names[i] = data.label(i) or ("L" if data.nodes[i] is root else f"v{i}")
+    seed = _seed_for(root, grad)
+    names = {i: data.label(i) or ("L" if n is root else f"v{i}") for i, n in enumerate(data.nodes)}
     saved = [n.grad for n in data.nodes] if restore else None
-    records: list[tuple[Any, Any, tuple[Any, ...], tuple[float, ...] | None]] = []
-
-    def trace(node: Any, upstream: Any, contributions: tuple[Any, ...]) -> None:
-        local = node._local
-        if isinstance(upstream, np.ndarray):
-            upstream = upstream.copy()
-        records.append(
-            (node, upstream, tuple(contributions), None if local is None else tuple(local))
-        )
-
     try:
-        backward((root,), (grad,), trace=trace)
+        records = _record(root, seed, data)
     finally:
         if saved is not None:
             for n, g in zip(data.nodes, saved):
                 n.grad = g
     steps = []
     for k, (node, upstream, contributions, local) in enumerate(records):
-        i = data.index[id(node)]
+        parents = tuple(node.parents)
         steps.append(
             Step(
                 index=k,
                 node=node,
-                name=names[i],
-                op=node._op if node._prev else "",
+                name=names[data.index[id(node)]],
+                op=node.op if parents else "",
                 upstream=upstream,
-                parents=tuple(node._prev),
-                parent_names=tuple(names[data.index[id(p)]] for p in node._prev),
+                parents=parents,
+                parent_names=tuple(names[data.index[id(p)]] for p in parents),
                 local=local,
                 contributions=contributions,
             )
         )
-    return BackpropSteps(data, steps, names, grad, max_nodes)
+    return BackpropSteps(data, steps, names, seed, max_nodes, timeout)

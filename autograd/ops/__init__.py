@@ -6,7 +6,7 @@ the activation lists, the plots and the tests all read it. Define your own op
 with :func:`define_op` (see the README's "Adding an op").
 """
 
-from . import elementwise, linalg, reductions, shapes  # noqa: F401  (registers the ops)
+from . import elementwise, linalg, losses, reductions, shapes  # noqa: F401  (registers the ops)
 from ._math import ARRAY, FLOAT, NODE, Masked
 from ._record import REGISTRY, Op, OpChecks, define_op, registered_ops
 
@@ -20,6 +20,7 @@ __all__ = [
     "OpChecks",
     "activations",
     "define_op",
+    "markdown_table",
     "registered_ops",
     "unary_functions",
 ]
@@ -53,3 +54,19 @@ def activations(trainable: bool = False) -> list[str]:
                 continue
         names.append(op.name)
     return names
+
+
+def markdown_table() -> str:
+    """The registry as the README's table: every op, its label, engines and formula.
+
+    A test checks that README.md holds exactly this table, so the README
+    lists what the registry holds, no more, no less.
+    """
+    rows = ["| op | shown as | Value | Tensor | what it computes |", "|---|---|---|---|---|"]
+    for op in REGISTRY.values():
+        summary = " ".join(op.doc.split("\n\n")[0].split()).replace("|", "\\|")
+        rows.append(
+            f"| `{op.name}` | `{op.label}` | {'✓' if 'value' in op.engines else ''} "
+            f"| {'✓' if 'tensor' in op.engines else ''} | {summary} |"
+        )
+    return "\n".join(rows)

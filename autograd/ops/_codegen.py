@@ -358,6 +358,8 @@ class Tracer:
         for name in FLOAT_KERNELS:
             setattr(ns, name, kernel(name))
         ns.is_constant = lambda v: True  # compiled code is the first-order path
+        # Python floats are float64 already; float32 arrays widen as the ARRAY kernel does
+        ns.widen = kernel("widen") if tracer.dialect is ARRAY else (lambda v: v)
 
         def where(condition: Any, a: Any, b: Any) -> Any:
             if tracer.dialect.fold and not isinstance(condition, Sym):

@@ -21,7 +21,9 @@ of each domain (``log(0) = -inf``, ``1/0 = inf``, ``sqrt(-1) = nan``,
 never raise or warn.
 
 ``m.is_constant(v)`` tells a rule whether ``v`` is a constant in this
-evaluation (always, but for graph nodes under ``create_graph``).
+evaluation (always, but for graph nodes under ``create_graph``); ``m.widen(x)``
+is ``x`` in float64 where it is a float32 array (for a derivative whose
+intermediate values overflow float32, see ``binary_cross_entropy``).
 
 ``m.masked(condition, d)`` is a local derivative ``d`` where ``condition``
 holds and exactly zero elsewhere: the gradient is *selected* there, not
@@ -41,7 +43,7 @@ import numpy as np
 
 from .._backend import QUIET
 
-__all__ = ["ARRAY", "FLOAT", "NODE", "Masked", "Namespace"]
+__all__ = ["ARRAY", "ARRAY_IN_BACKWARD", "FLOAT", "NODE", "Masked", "Namespace"]
 
 INF = math.inf
 NAN = math.nan
@@ -214,6 +216,7 @@ FLOAT_KERNELS: dict[str, Callable[..., Any]] = {
     "masked": masked,
     "logical_not": lambda c: not c,
     "is_constant": lambda v: True,
+    "widen": lambda x: x,
 }
 
 
@@ -225,17 +228,23 @@ FLOAT_KERNELS: dict[str, Callable[..., Any]] = {
 def _quiet(f: Callable[..., Any]) -> Callable[..., Any]:
     """Run ``f`` with numpy's floating-point warnings off: IEEE results, as PyTorch.
 
-    With the native extension, numpy's error state is set in C (``QUIET``):
-    the same as ``np.errstate(all="ignore")``, for a tenth of its cost.
+    Only the forward pass needs this: a backward pass runs inside one
+    ``np.errstate`` already (it costs about a microsecond to enter), so it uses
+    the plain kernels (:data:`ARRAY_IN_BACKWARD`). With the native extension,
+    numpy's error state is set in C (``QUIET``): the same as
+    ``np.errstate(all="ignore")``, for a tenth of its cost.
     """
     if QUIET is not None:
-        return functools.partial(QUIET, f)
+        fast = functools.partial(QUIET, f)
+        fast.plain = f  # type: ignore[attr-defined]
+        return fast
 
     def quiet(*args: Any) -> Any:
         with np.errstate(all="ignore"):
             return f(*args)
 
     quiet.__name__ = getattr(f, "__name__", "quiet")
+    quiet.plain = f  # type: ignore[attr-defined]
     return quiet
 
 
@@ -245,10 +254,16 @@ def keep_shape(shape: tuple[int, ...], axes: tuple[int, ...]) -> tuple[int, ...]
 
 
 def _sum(x: np.ndarray, axes: tuple[int, ...], keepdims: bool) -> np.ndarray:
-    if QUIET is not None:  # inf + -inf = nan, silently (numpy's error state set in C)
-        return QUIET(np.add.reduce, x, axes, None, None, keepdims)  # type: ignore[no-any-return]
-    with np.errstate(invalid="ignore", over="ignore"):  # inf + -inf = nan, silently
-        return np.add.reduce(x, axes, keepdims=keepdims)  # type: ignore[call-overload]
+    return np.add.reduce(x, axes, keepdims=keepdims)  # type: ignore[call-overload]
+
+
+def _mean(x: np.ndarray, axes: tuple[int, ...], keepdims: bool) -> np.ndarray:
+    """The sum over ``axes`` divided by the count (``nan`` for an empty axis), quietly."""
+    count = 1
+    for a in axes:
+        count *= x.shape[a]
+    total = np.add.reduce(x, axes, keepdims=keepdims)  # type: ignore[call-overload]
+    return np.true_divide(total, count)
 
 
 def _unreduce(g: np.ndarray, shape: tuple[int, ...], axes: tuple[int, ...]) -> np.ndarray:
@@ -281,13 +296,12 @@ def _scatter(g: np.ndarray, shape: tuple[int, ...], index: Any, accumulate: bool
 
 def _array_power(x: Any, y: Any) -> Any:
     """``x ** y`` as ``torch.pow``, square roots for exponents ±0.5 (see the float kernel)."""
-    with np.errstate(all="ignore"):
-        if np.ndim(y) == 0:
-            if y == 0.5:
-                return np.sqrt(x)
-            if y == -0.5:
-                return 1 / np.sqrt(x)
-        return np.power(x, y)
+    if np.ndim(y) == 0:
+        if y == 0.5:
+            return np.sqrt(x)
+        if y == -0.5:
+            return 1 / np.sqrt(x)
+    return np.power(x, y)
 
 
 def _reshape(a: Any, shape: Any) -> Any:
@@ -330,8 +344,7 @@ def _logsumexp(x: np.ndarray, axes: tuple[int, ...], keepdims: bool) -> np.ndarr
         m = np.where(np.isfinite(m), m, 0)
     else:
         m = np.zeros((1,) * x.ndim, x.dtype)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out = np.log(np.add.reduce(np.exp(x - m), axes, keepdims=True)) + m
+    out = np.log(np.add.reduce(np.exp(x - m), axes, keepdims=True)) + m
     return out if keepdims else out.reshape(
         tuple(n for i, n in enumerate(x.shape) if i not in axes)
     )
@@ -358,7 +371,7 @@ def _stack(xs: tuple[np.ndarray, ...], axis: int) -> np.ndarray:
 
 ARRAY_KERNELS: dict[str, Callable[..., Any]] = {
     "divide": _quiet(np.true_divide),
-    "power": _array_power,
+    "power": _quiet(_array_power),
     "exp": _quiet(np.exp),
     "log": _quiet(np.log),
     "log1p": _quiet(np.log1p),
@@ -375,7 +388,9 @@ ARRAY_KERNELS: dict[str, Callable[..., Any]] = {
     "masked": masked,
     "logical_not": np.logical_not,
     "is_constant": lambda v: True,
-    "sum": _sum,
+    "widen": lambda x: x.astype(np.float64) if getattr(x, "dtype", None) == np.float32 else x,
+    "sum": _quiet(_sum),  # inf + -inf = nan, silently
+    "mean": _quiet(_mean),  # nan for an empty axis
     "unreduce": _unreduce,
     "amax": _amax,
     "amin": _amin,
@@ -385,10 +400,10 @@ ARRAY_KERNELS: dict[str, Callable[..., Any]] = {
     "matmul": np.matmul,
     "scatter": _scatter,
     "linear": _linear,
-    "softmax": _softmax,
-    "log_softmax": _log_softmax,
-    "logsumexp": _logsumexp,
-    "softmax_cross_entropy": _softmax_cross_entropy,
+    "softmax": _quiet(_softmax),  # ±inf logits: nan, silently (as PyTorch)
+    "log_softmax": _quiet(_log_softmax),
+    "logsumexp": _quiet(_logsumexp),
+    "softmax_cross_entropy": _quiet(_softmax_cross_entropy),
     "concatenate": _concatenate,
     "stack": _stack,
 }
@@ -414,10 +429,14 @@ def _forward_in(namespace: Namespace, name: str) -> Callable[..., Any]:
 
 FLOAT = Namespace("FLOAT", _forward_in)
 ARRAY = Namespace("ARRAY", _forward_in)
+# The same kernels without their own np.errstate: for rules evaluated inside a backward
+# pass, which runs under one np.errstate(all="ignore") as a whole.
+ARRAY_IN_BACKWARD = Namespace("ARRAY_IN_BACKWARD", _forward_in)
 for _name, _kernel in FLOAT_KERNELS.items():
     setattr(FLOAT, _name, _kernel)
 for _name, _kernel in ARRAY_KERNELS.items():
     setattr(ARRAY, _name, _kernel)
+    setattr(ARRAY_IN_BACKWARD, _name, getattr(_kernel, "plain", _kernel))
 
 
 # Kernel names a rule may use that are ops under another name on graph nodes.
@@ -455,3 +474,4 @@ NODE.masked = masked
 NODE.logical_not = np.logical_not
 NODE.unreduce = _node_unreduce
 NODE.is_constant = lambda v: not getattr(v, "_requires_grad", False)
+NODE.widen = lambda x: x  # recorded gradients keep their dtype

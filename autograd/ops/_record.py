@@ -37,7 +37,7 @@ from typing import Any
 
 import numpy as np
 
-from ._math import ARRAY, FLOAT, Namespace
+from ._math import ARRAY, FLOAT
 
 __all__ = ["REGISTRY", "Op", "OpChecks", "define_op", "registered_ops"]
 
@@ -210,7 +210,7 @@ class Op(str):
         with np.errstate(all="ignore"):
             return self._forward(ARRAY, inputs, params)
 
-    def evaluator(self, namespace: Namespace) -> Callable[..., Any]:
+    def evaluator(self, namespace: Any) -> Callable[..., Any]:
         """``f(*inputs, *params)``: this op's forward evaluated in ``namespace``."""
         forward = self._forward
 
@@ -361,6 +361,46 @@ def _check_name(name: str) -> None:
         raise ValueError(f"an op's name must be a Python identifier, got {name!r}")
 
 
+def _check_definition(
+    name: str, label: Any, derivative: Rule | None, vjp: Rule | None, register: bool,
+    replace: bool,
+) -> None:
+    """Refuse a definition that would be ambiguous, or a silent zero gradient."""
+    _check_name(name)
+    if register and name in REGISTRY and not replace:
+        raise ValueError(f"an op named {name!r} is already registered; pass replace=True")
+    if derivative is None and vjp is None:
+        raise TypeError(
+            f"op {name!r} has no derivative rule: pass derivative=... (local derivatives of an "
+            "elementwise op) or vjp=... (a vector-Jacobian product); without one its gradient "
+            "would silently be zero"
+        )
+    if derivative is not None and vjp is not None:
+        raise TypeError(f"op {name!r}: pass derivative= or vjp=, not both")
+    if not isinstance(label, str) or not label:
+        raise ValueError(f"op {name!r}: label must be a non-empty string")
+    owner = _LABELS.get(label)
+    if register and owner is not None and owner != name:
+        raise ValueError(f"op {name!r}: label {label!r} is already used by op {owner!r}")
+
+
+def _compile_rules(op: Op) -> None:
+    """Bind the rules' parameters by name, once: ``op._forward``, ``_derivative`` or ``_vjp``."""
+
+    def compile_rule(rule: Rule, what: str, head: tuple[str, ...], extra: dict[str, str]) -> Any:
+        return _adapter(rule, what, op.name, op.inputs, op.variadic, op.params, head, extra)
+
+    op._forward = compile_rule(op.forward, "forward", ("m", "I", "P"), {})
+    if op.derivative is not None:
+        d = compile_rule(op.derivative, "derivative", ("m", "I", "O", "P"), {"out": "O"})
+        op._derivative = (lambda m, I, O, P: (d(m, I, O, P),)) if len(op.inputs) == 1 else d
+    else:
+        assert op.vjp is not None
+        op._vjp = compile_rule(
+            op.vjp, "vjp", ("m", "g", "I", "O", "P", "W"), {"out": "O", "wants": "W"}
+        )
+
+
 def define_op(
     name: str,
     forward: Rule,
@@ -398,7 +438,8 @@ def define_op(
             broadcasts), ``None`` for none. Tensor only.
         label: what graphs show (default: ``name``); labels are unique.
         doc: the docstring, with the formula.
-        kind: ``"function"``, ``"operator"``, ``"reduction"``, ``"shape"`` or ``"linalg"``.
+        kind: ``"function"``, ``"operator"``, ``"reduction"``, ``"shape"``, ``"linalg"``
+            or ``"loss"``.
         method: attach the op as this method name to ``Value`` (elementwise
             ops; Tensor's methods are written out in its class).
         activation: list the op among the activation functions (``nn``,
@@ -424,23 +465,8 @@ def define_op(
         log1p(Value(0.5))            # a Value node; .backward() works, so does create_graph
         log1p(Tensor([0.5, 2.0]))    # a Tensor node
     """
-    _check_name(name)
-    if register and name in REGISTRY and not replace:
-        raise ValueError(f"an op named {name!r} is already registered; pass replace=True")
-    if derivative is None and vjp is None:
-        raise TypeError(
-            f"op {name!r} has no derivative rule: pass derivative=... (local derivatives of an "
-            "elementwise op) or vjp=... (a vector-Jacobian product); without one its gradient "
-            "would silently be zero"
-        )
-    if derivative is not None and vjp is not None:
-        raise TypeError(f"op {name!r}: pass derivative= or vjp=, not both")
     label = name if label is None else label
-    if not isinstance(label, str) or not label:
-        raise ValueError(f"op {name!r}: label must be a non-empty string")
-    owner = _LABELS.get(label)
-    if register and owner is not None and owner != name:
-        raise ValueError(f"op {name!r}: label {label!r} is already used by op {owner!r}")
+    _check_definition(name, label, derivative, vjp, register, replace)
     inputs, variadic, params, defaults = _forward_signature(forward, name)
     if value is None:
         value = derivative is not None and not variadic and len(inputs) in (1, 2)
@@ -464,18 +490,7 @@ def define_op(
         doc=doc or (getattr(forward, "__doc__", None) or ""),
         checks=checks or OpChecks(),
     )
-    def compile_rule(rule: Rule, what: str, head: tuple[str, ...], extra: dict[str, str]) -> Any:
-        return _adapter(rule, what, name, inputs, variadic, params, head=head, extra=extra)
-
-    op._forward = compile_rule(forward, "forward", ("m", "I", "P"), {})
-    if derivative is not None:
-        d = compile_rule(derivative, "derivative", ("m", "I", "O", "P"), {"out": "O"})
-        op._derivative = (lambda m, I, O, P: (d(m, I, O, P),)) if len(inputs) == 1 else d
-    else:
-        assert vjp is not None
-        op._vjp = compile_rule(
-            vjp, "vjp", ("m", "g", "I", "O", "P", "W"), {"out": "O", "wants": "W"}
-        )
+    _compile_rules(op)
     for hook in _ENGINE_HOOKS:
         hook(op)
     if register:

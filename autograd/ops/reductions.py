@@ -39,6 +39,8 @@ def _reduction_samples(rng: np.random.Generator) -> list[tuple[tuple[Any, ...], 
 
 def _torch_reduction(name: str) -> Any:
     def call(torch: Any, x: Any, axes: tuple[int, ...], keepdims: bool) -> Any:
+        if not axes:  # numpy reduces nothing over axes=(); torch's dim=() means every axis
+            return getattr(torch, name)(x.unsqueeze(-1), dim=-1)
         return getattr(torch, name)(x, dim=axes, keepdim=keepdims)
 
     return call
@@ -55,13 +57,9 @@ SUM = define_op(
 )
 
 
-def _mean(m: Any, x: Any, *, axes: tuple[int, ...], keepdims: bool) -> Any:
-    return m.divide(m.sum(x, axes, keepdims), _count(x.shape, axes))  # nan for an empty axis
-
-
 MEAN = define_op(
     "mean",
-    forward=_mean,
+    forward=lambda m, x, *, axes, keepdims: m.mean(x, axes, keepdims),  # nan for an empty axis
     vjp=lambda m, g, x, axes: (m.unreduce(g * _ratio(1.0, _count(x.shape, axes)), x.shape, axes),),
     kind="reduction",
     method="mean",
@@ -126,8 +124,10 @@ VAR = define_op(
             ((rng.normal(size=(3, 4)),), {"axes": (1,), "keepdims": False, "ddof": 0}),
             ((rng.normal(size=(5,)),), {"axes": (0,), "keepdims": True, "ddof": 1}),
         ],
-        torch=lambda torch, x, axes, keepdims, ddof: torch.var(
-            x, dim=axes, keepdim=keepdims, correction=ddof
+        torch=lambda torch, x, axes, keepdims, ddof: (
+            torch.var(x, dim=axes, keepdim=keepdims, correction=ddof)
+            if axes
+            else torch.var(x.unsqueeze(-1), dim=-1, correction=ddof)
         ),
     ),
 )

@@ -39,7 +39,7 @@ TRANSPOSE = define_op(
     doc="Permute the axes; gradient: the inverse permutation.",
     checks=OpChecks(
         samples=lambda rng: [((rng.normal(size=(2, 3, 4)),), {"axes": (2, 0, 1)})],
-        torch=lambda torch, x, axes: x.permute(*axes),
+        torch=lambda torch, x, axes: x.permute(axes),
     ),
 )
 

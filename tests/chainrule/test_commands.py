@@ -49,16 +49,46 @@ def test_train_moons_writes_loss_boundary_metrics_and_model(tmp_path):
     assert metrics["layer_sizes"] == [2, 16, 16, 2]
     assert 0.0 <= metrics["test_accuracy"] <= 1.0
     assert f"{100 * metrics['test_accuracy']:.1f}%" in result.stdout
-    # The model file holds plain arrays only, and loads back into the same architecture.
+    # The model file holds plain arrays only, and rebuilds itself from the file alone.
     with np.load(run / "model.npz", allow_pickle=False) as archive:
-        state = {k: archive[k] for k in archive.files}
-    assert state["layers.0.weight"].shape == (2, 16)
+        assert archive["layers.0.weight"].shape == (2, 16)
     import nn
 
-    model = nn.MLP(metrics["layer_sizes"], activation=metrics["activation"])
-    model.load(run / "model.npz")
+    model = nn.load(run / "model.npz")
+    assert isinstance(model, nn.MLP) and model.sizes == metrics["layer_sizes"]
     X, y = nn.make_moons(100, noise=0.1, seed=0)
     assert nn.accuracy(nn.predict(model, X), y) >= 0.8
+
+
+def _split_like_the_command(dataset_seed: int = 0):
+    import nn
+
+    X, y = nn.make_moons(200, noise=0.1, seed=dataset_seed)
+    return nn.train_test_split(X, y, test_size=0.25, seed=dataset_seed, stratify=True)
+
+
+@pytest.mark.parametrize(
+    ("args", "min_accuracy"),
+    [(("--activation", "tanh", "--epochs", "60"), 0.95),
+     (("--engine", "value", "--epochs", "10", "--hidden", "8", "--batch-size", "16"), 0.8)],
+    ids=["tanh", "value-engine"],
+)
+def test_a_trained_model_reloads_from_its_file_alone(tmp_path, args, min_accuracy):
+    # The README's old recipe, nn.MLP(metrics["layer_sizes"]).load(...), rebuilt a tanh
+    # model as ReLU (test accuracy 0.5 instead of 1.0) and failed for --engine value.
+    result = run_cli("train", "moons", *args, "--out", "run", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    metrics = json.loads((tmp_path / "run/metrics.json").read_text())
+    import nn
+
+    model = nn.load(tmp_path / "run/model.npz")
+    expected_type = nn.scalar.MLP if metrics["engine"] == "value" else nn.MLP
+    assert type(model) is expected_type
+    _, X_test, _, y_test = _split_like_the_command()
+    assert nn.accuracy(nn.predict(model, X_test), y_test) == metrics["test_accuracy"]
+    assert metrics["test_accuracy"] >= min_accuracy
+    with pytest.raises(ValueError, match="different architecture"):
+        nn.MLP(metrics["layer_sizes"]).load(tmp_path / "run/model.npz")
 
 
 def test_train_moons_defaults_reach_95_percent(tmp_path):
@@ -82,8 +112,10 @@ def test_train_value_engine_uses_scalar_mlp_and_bce(tmp_path):
     assert metrics["loss"] == "bce_with_logits"
     assert metrics["batch_size"] == "full"
     assert len(metrics["loss_history"]) == 3
-    with np.load(tmp_path / "v/model.npz", allow_pickle=False) as archive:
-        assert len(archive.files) == 4 * (2 + 1) + (4 + 1)  # 4 hidden neurons, 1 output
+    import nn
+
+    model = nn.load(tmp_path / "v/model.npz")
+    assert len(model.parameters()) == 4 * (2 + 1) + (4 + 1)  # 4 hidden neurons, 1 output
 
 
 def test_train_digits_has_no_decision_boundary(tmp_path):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from autograd import Tensor, Value
+from autograd import Tensor
 from nn import functional as F  # noqa: N812
 
 
@@ -20,11 +20,14 @@ def test_float32_bce_of_a_sigmoid_keeps_finite_gradients(x0):
     assert loss.item() == pytest.approx(min(-x0, 100.0))
 
 
-def test_bce_of_a_sigmoid_is_exact_where_the_probability_rounds_to_one():
-    z = Value(40.0)  # σ(40) == 1.0 in float64, yet −log(1 − σ(40)) = 40
-    loss = F.binary_cross_entropy([z.sigmoid()], [0.0])
-    loss.backward()
-    assert loss.data == pytest.approx(40.0) and z.grad == pytest.approx(1.0)
+def test_bce_keeps_the_gradient_of_the_probability_itself():
+    z = Tensor(np.array([0.3, -90.0], np.float32), requires_grad=True)
+    p = z.sigmoid()
+    F.binary_cross_entropy(p, np.array([1.0, 1.0]), reduction="sum").backward()
+    expected = -1.0 / p.data.astype(np.float64)  # −1/p, beyond float32 for p = σ(−90)
+    np.testing.assert_allclose(p.grad, expected, rtol=1e-6)
+    assert p.grad.dtype == np.float64 and z.grad.dtype == np.float32
+    np.testing.assert_allclose(z.grad, p.data - 1.0, rtol=1e-6)
 
 
 def test_bce_of_plain_probabilities_is_unchanged():

@@ -428,4 +428,7 @@ def test_extras_pin_torch_exactly():
     ]
     assert extras["torch"] == ["torch==2.13.0"]  # any other spec downloads gigabytes here
     assert {spec.split(">")[0] for spec in extras["onnx"]} == {"onnx", "onnxruntime"}
-    assert not any(spec.startswith("torch") for spec in extras["dev"])
+    for name, specs in extras.items():  # wherever torch appears, exactly this pin
+        for spec in specs:
+            if spec.split("=")[0].split(">")[0].split("<")[0].strip() == "torch":
+                assert spec == "torch==2.13.0", f"extra {name!r}: {spec}"

@@ -126,7 +126,7 @@ BAD = {
     "hyper-parameter value": "beta2",
     "state keys": "exp_avg_sq",
     "state index": "refers to no parameter",
-    "state value": "must be a number",
+    "state value": "must be a real number",
     "step": "'step'",
 }
 

@@ -8,102 +8,63 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from viz_helpers import readme_graph
+from viz_helpers import FakeNode, parse_dot, readme_graph
 
-from autograd import Value
+from autograd import Value, topological_order
 from viz import draw_graph
 from viz._format import ROLE_BORDERS, ROLE_COLOURS, fmt, html_text, quoted
 
-STMT = re.compile(r"^  (n\d+o?)(?: -> (n\d+o?))?(?: \[(.*)\])?;$")
-BARE = re.compile(r"[\w.#-]+")
 
-
-def parse_attrs(text: str) -> dict[str, str]:
-    """Split ``key=value, ...`` the way Graphviz does: <html> (nested), "quoted" or bare values.
-
-    Raises AssertionError on anything else, so injected text cannot hide in a value.
-    """
-    attrs, i = {}, 0
-    while i < len(text):
-        key = BARE.match(text, i)
-        assert key and text[key.end()] == "=", f"bad attribute at {text[i:]!r}"
-        i = key.end() + 1
-        if text[i] == "<":
-            depth, j = 0, i
-            while True:
-                depth += {"<": 1, ">": -1}.get(text[j], 0)
-                j += 1
-                if depth == 0:
-                    break
-            value = text[i + 1 : j - 1]
-        elif text[i] == '"':
-            j = i + 1
-            while text[j] != '"':
-                j += 2 if text[j] == "\\" else 1
-            j += 1
-            value = text[i:j]
-        else:
-            m = BARE.match(text, i)
-            assert m, f"bad value at {text[i:]!r}"
-            j, value = m.end(), m.group()
-        attrs[key.group()] = value
-        i = j
-        if i < len(text):
-            assert text[i : i + 2] == ", ", f"expected ', ' at {text[i:]!r}"
-            i += 2
-    return attrs
-
-
-def statements(source: str) -> tuple[dict[str, str], list[tuple[str, str, str]]]:
-    """Nodes {id: html label} and edges [(tail, head, attrs)], parsed strictly line by line."""
-    lines = source.splitlines()
-    assert lines[0] == "digraph chainrule {" and lines[-1] == "}"
-    nodes, edges = {}, []
-    for line in lines[1:-1]:
-        if m := re.match(r"^  (graph|node|edge) \[(.*)\];$", line):
-            parse_attrs(m.group(2))
-            continue
-        m = STMT.match(line)
-        assert m, f"unexpected DOT line: {line!r}"
-        attrs = parse_attrs(m.group(3) or "")
-        if m.group(2):
-            edges.append((m.group(1), m.group(2), m.group(3) or ""))
-        else:
-            nodes[m.group(1)] = attrs["label"]
-    return nodes, edges
+def statements(source: str) -> tuple[dict[str, str], list[tuple[str, str, dict[str, str]]]]:
+    """Node labels and edges of DOT text (strictly parsed)."""
+    dot = parse_dot(source)
+    return {k: a.get("label", "") for k, a in dot.nodes.items()}, dot.edges
 
 
 def node_id(source: str, label: str) -> str:
-    nodes, _ = statements(source)
-    hits = [k for k, v in nodes.items() if f"<b>{label}</b>" in v]
-    assert len(hits) == 1, (label, hits)
-    return hits[0]
+    return parse_dot(source).box(label)
 
 
 def test_readme_graph_has_a_box_per_value_and_an_oval_per_op(readme):
     g = readme["g"]
     g.backward()
-    source = draw_graph(g).source
-    nodes, edges = statements(source)
-    boxes = [k for k in nodes if not k.endswith("o")]
-    ovals = [k for k in nodes if k.endswith("o")]
-    # micrograd's README graph: 2 leaves + 25 results of operations.
-    assert len(boxes) == 27
+    dot = parse_dot(draw_graph(g).source)
+    ovals = [k for k in dot.nodes if k.endswith("o")]
+    boxes = [k for k in dot.nodes if not k.endswith("o")]
+    # micrograd's README graph: 2 leaves + 25 results of operations, one oval per op, and
+    # its 8 Python numbers (1, 1, 2, 3, 3, 2, 2.0, 10.0) as small grey boxes in their ops.
     assert len(ovals) == 25
-    # Each op oval feeds exactly its result box; every operand feeds an oval.
-    assert sum(1 for t, h, _ in edges if t.endswith("o")) == 25
-    assert all(h.endswith("o") for t, h, _ in edges if not t.endswith("o"))
+    assert len({k.split("_")[0] for k in boxes}) == 27
+    assert sorted(c for cs in dot.constants().values() for c in cs) == sorted(
+        ["1", "1", "2", "3", "3", "2", "2", "10"]
+    )
+    # a and b are used 5 times each at distant places: one box per use, marked shared.
+    for name in ("a", "b"):
+        copies = dot.boxes_of(name)
+        assert len(copies) == 5
+        assert all("shared ×5" in dot.label(k) for k in copies)
+    # Each op oval feeds exactly its result box; every node operand feeds an oval, and
+    # every other operand (the numbers) is drawn inside it: 39 edges + 8 numbers = inputs.
+    assert sorted(t for t, h, _ in dot.edges if t.endswith("o")) == sorted(ovals)
+    assert all(h == t[:-1] for t, h, _ in dot.edges if t.endswith("o"))
+    assert all(h.endswith("o") for t, h, _ in dot.edges if not t.endswith("o"))
+    nodes = topological_order(g)
+    assert sum(1 for t, _, _ in dot.edges if not t.endswith("o")) == sum(
+        len(n.parents) for n in nodes
+    ) == 39
+    assert sum(len(n.inputs) for n in nodes) == 39 + 8
 
 
 def test_values_and_grads_appear_after_backward(readme):
     g = readme["g"]
     g.backward()
     source = draw_graph(g).source
+    dot = parse_dot(source)
+    for copy in dot.boxes_of("a"):  # every copy of a shared leaf shows its value and grad
+        assert "data -4.0000" in dot.label(copy)
+        assert "grad 138.8338" in dot.label(copy)
+    assert all("grad 645.5773" in dot.label(k) for k in dot.boxes_of("b"))
     nodes, _ = statements(source)
-    a_label = nodes[node_id(source, "a")]
-    assert "data -4.0000" in a_label
-    assert "grad 138.8338" in a_label
-    assert "grad 645.5773" in nodes[node_id(source, "b")]
     assert "data 24.7041" in nodes[node_id(source, "g")]
     assert "not computed yet" not in source
 
@@ -134,9 +95,9 @@ def test_edges_carry_the_local_derivative():
     _, edges = statements(source)
     xi, yi, oi = node_id(source, "x"), node_id(source, "y"), node_id(source, "out")
     # ∂(x·y)/∂x = y = -2 and ∂(x·y)/∂y = x = 3, on the operand → op edges.
-    assert (xi, f"{oi}o", f'label="∂ {fmt(-2.0)}"') in edges
-    assert (yi, f"{oi}o", f'label="∂ {fmt(3.0)}"') in edges
-    assert (f"{oi}o", oi, "") in edges
+    assert (xi, f"{oi}o", {"label": f'"∂ {fmt(-2.0)}"'}) in edges
+    assert (yi, f"{oi}o", {"label": f'"∂ {fmt(3.0)}"'}) in edges
+    assert [(t, h) for t, h, _ in edges if t == f"{oi}o"] == [(f"{oi}o", oi)]
 
 
 def test_reused_operand_draws_two_edges():
@@ -148,7 +109,7 @@ def test_reused_operand_draws_two_edges():
     xi, si = node_id(source, "x"), node_id(source, "sq")
     into_op = [e for e in edges if e[0] == xi and e[1] == f"{si}o"]
     assert len(into_op) == 2
-    assert all(f"∂ {fmt(1.5)}" in attrs for _, _, attrs in into_op)
+    assert all(attrs["label"] == f'"∂ {fmt(1.5)}"' for _, _, attrs in into_op)
 
 
 def test_roles_colour_inputs_parameters_and_output():
@@ -196,6 +157,7 @@ def test_hostile_labels_cannot_inject(label):
     source = draw_graph(out, title=label).source
     nodes, edges = statements(source)  # every line is still one well-formed statement
     assert set(nodes) == {"n0", "n1", "n1o"}
+    assert parse_dot(source).parts("n1o") == [("*", False), ("2", True)]  # a * 2.0
     assert len(edges) == 2
     assert "<b>&</b>" not in source
     escaped = html_text(label)
@@ -245,25 +207,11 @@ def test_fmt():
     assert fmt(float("-inf")) == "-inf"
 
 
-class FakeTensor:
-    """A duck-typed tensor node (the protocol viz relies on)."""
-
-    def __init__(self, data, prev=(), op="", label="", grad=None):
-        self.data = np.asarray(data, dtype=np.float32)
-        self.grad = grad
-        self._prev = tuple(prev)
-        self._op = op
-        self._local = None
-        self._requires_grad = True
-        self._scope = ()
-        self.label = label
-        self.shape = self.data.shape
-        self.dtype = self.data.dtype
-
-
-def test_tensor_nodes_show_shape_dtype_and_statistics():
-    W = FakeTensor(np.arange(12).reshape(3, 4), label="W", grad=np.ones((3, 4)))
-    out = FakeTensor(np.zeros(4), prev=(W,), op="sum0", label="out", grad=np.ones(4))
+def test_tensor_nodes_show_op_shape_dtype_and_statistics():
+    W = FakeNode(np.arange(12, dtype=np.float32).reshape(3, 4), label="W",
+                 grad=np.ones((3, 4), np.float32))
+    out = FakeNode(np.zeros(4, np.float32), parents=(W,), op="sum0", label="out",
+                   grad=np.ones(4, np.float32))
     source = draw_graph(out).source
     nodes, edges = statements(source)
     w_label = nodes[node_id(source, "W")]
@@ -271,9 +219,11 @@ def test_tensor_nodes_show_shape_dtype_and_statistics():
     assert f"μ {fmt(5.5)}" in w_label and f"max {fmt(11)}" in w_label
     assert "grad μ 1.0000" in w_label
     assert ROLE_BORDERS["parameter"] in w_label  # a leaf that requires grad
-    assert "data [0.0000, 0.0000, 0.0000, 0.0000]" in nodes[node_id(source, "out")]
+    out_label = nodes[node_id(source, "out")]
+    assert "data [0.0000, 0.0000, 0.0000, 0.0000]" in out_label
+    assert "<i>sum0</i>" in out_label and "(4,) float32" in out_label  # op and shape
     # Tensor edges show the operand's shape instead of a local derivative.
-    assert any('label="(3, 4)"' in attrs for _, _, attrs in edges)
+    assert any(attrs.get("label") == '"(3, 4)"' for _, _, attrs in edges)
 
 
 def test_real_tensor_graph():
@@ -289,6 +239,9 @@ def test_real_tensor_graph():
     nodes, _ = statements(source)
     assert "(3, 2) float64" in nodes[node_id(source, "W")]
     assert "grad μ 1.0000" in nodes[node_id(source, "W")]
+    # The intermediate x @ W is labelled with its op and its shape.
+    (matmul,) = [v for k, v in nodes.items() if "<i>@</i>" in v]
+    assert "(2,) float64" in matmul
 
 
 @pytest.mark.parametrize(

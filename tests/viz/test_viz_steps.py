@@ -160,9 +160,21 @@ def test_html_gif_and_svgs(chain, tmp_path):
     steps = backprop_steps(chain["C"])
     page = steps.to_html(tmp_path / "steps.html")
     assert (tmp_path / "steps.html").read_text(encoding="utf-8") == page
-    assert page.count('class="step"') == len(steps)
+    assert page.count('class="bp-step"') == len(steps)
     assert page.count("<svg") == len(steps)
     assert "<?xml" not in page and "<script>" in page
+    # Self-contained: nothing is fetched (xmlns names are not fetched).
+    assert not re.search(r'(src|href)="(https?:)?//', page)
+    assert "@import" not in page and "url(" not in page
+    # Each step's SVG ids carry the step's own prefix: no duplicate ids on the page.
+    ids = re.findall(r' id="([^"]+)"', page)
+    assert len(ids) == len(set(ids))
+    # One layout for all steps: the same direction, so every picture has the same height.
+    heights = set(re.findall(r'<svg width="[\d.]+pt" height="([\d.]+pt)"', page))
+    assert len(heights) == 1
+    assert len({re.search(r"rankdir=(\w+)", steps.dot(k)).group(1) for k in range(14)}) == 1
+    # The current node carries class="current" (the page and the browser test find it).
+    assert page.count("node current") >= len(steps)
     from PIL import Image
 
     a, b = Value(2.0, label="a"), Value(-3.0, label="b")
@@ -178,7 +190,7 @@ def test_html_without_dot_still_has_the_captions(chain, monkeypatch, tmp_path):
     monkeypatch.setenv("PATH", str(tmp_path))
     page = steps.to_html()
     assert "apt-get install graphviz" in page
-    assert page.count('class="step"') == len(steps)
+    assert page.count('class="bp-step"') == len(steps)
     assert "<svg" not in page
 
 
@@ -224,3 +236,31 @@ def test_rendering_a_huge_graph_is_refused_but_numbers_remain():
         steps.dot(0)
     page = steps._repr_html_()
     assert "max_nodes=20" in page and "step 30: x (leaf)" in page
+
+
+def test_non_scalar_tensor_root_with_an_array_seed():
+    # Regression: "truth value of an array is ambiguous" for grad=np.ones(3).
+    t = autograd.Tensor(np.array([1.0, -2.0, 3.0]), requires_grad=True, label="t")
+    out = t * 2
+    steps = backprop_steps(out, grad=np.ones(3))
+    assert len(steps) == 2
+    np.testing.assert_array_equal(t.grad, [2.0, 2.0, 2.0])
+    seed = np.array([1.0, 0.5, -1.0])
+    t.grad = None
+    steps = backprop_steps(t * 2, grad=seed)
+    np.testing.assert_array_equal(t.grad, 2 * seed)
+    assert "step 0" in str(steps)
+    assert "(3,) float64" in steps.dot(0)
+    t.grad = None
+    backprop_steps(t * 2, grad=3.0)  # a number is used for every element
+    np.testing.assert_array_equal(t.grad, [6.0, 6.0, 6.0])
+    with pytest.raises(ValueError, match=r"grad has shape \(2,\), but the root has shape"):
+        backprop_steps(t * 2, grad=np.ones(2))
+
+
+def test_non_scalar_seed_in_chain_rule_text():
+    x = Value(2.0, label="x")
+    out = x * 3.0
+    out.label = "out"
+    steps = backprop_steps(out, grad=2.0)
+    assert steps.chain_rule(x) == f"∂out/∂x = ∂out/∂x = {fmt(2.0)} · {fmt(3.0)} = {fmt(6.0)}"
