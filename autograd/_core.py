@@ -379,7 +379,13 @@ def _run(
     # passes in several threads through a shared leaf would corrupt each other.
     # Rules compute IEEE results (1/0 = inf, 0·inf = nan) without numpy warnings, as
     # PyTorch does; nan and inf are for anomaly detection to report, not for stderr.
-    if _native_quiet_pass and trace is None and not create_graph and inputs is None:
+    if (
+        _native_quiet_pass
+        and _native_pass is not None
+        and trace is None
+        and not create_graph
+        and inputs is None
+    ):
         # The same collect / walk / accumulate / restore, in C (autograd/_native.c), which
         # also pauses the collector and numpy's warnings.
         with _PASS_LOCK:
@@ -417,7 +423,7 @@ def _run(
     return None
 
 
-_native_pass = None if native is None else native.backward_pass
+_native_pass: Callable[..., None] | None = None if native is None else native.backward_pass
 
 
 # The C pass sets numpy's error state itself where it can (QUIET), else _run does.

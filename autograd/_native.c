@@ -2289,7 +2289,66 @@ is_tracked(PyObject *module, PyObject *o)
     return PyBool_FromLong(PyObject_GC_IsTracked(o));
 }
 
+/* subtract_scaled(x, g, lr): x -= lr * g in place, in one pass with no temporary, where x
+   and g are C-contiguous arrays of the same float32 or float64 format and size; returns
+   False (and changes nothing) otherwise. The same IEEE operations as numpy's
+   `x -= lr * g` (lr rounded to x's type first, as NEP 50 does for a Python float; no fused
+   multiply-add): bit-identical results. optim.SGD's plain update uses it. */
+static PyObject *
+subtract_scaled(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 3) {
+        PyErr_SetString(PyExc_TypeError, "subtract_scaled(x, g, lr) takes 3 arguments");
+        return NULL;
+    }
+    double lr = PyFloat_AsDouble(args[2]);
+    if (lr == -1.0 && PyErr_Occurred())
+        return NULL;
+    Py_buffer xb, gb;
+    if (PyObject_GetBuffer(args[0], &xb, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | PyBUF_WRITABLE) < 0) {
+        PyErr_Clear();
+        Py_RETURN_FALSE;
+    }
+    if (PyObject_GetBuffer(args[1], &gb, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0) {
+        PyErr_Clear();
+        PyBuffer_Release(&xb);
+        Py_RETURN_FALSE;
+    }
+    int ok = xb.len == gb.len && xb.itemsize == gb.itemsize && xb.format && gb.format &&
+             strcmp(xb.format, gb.format) == 0 &&
+             ((char *)xb.buf + xb.len <= (char *)gb.buf || (char *)gb.buf + gb.len <= (char *)xb.buf) &&
+             (strcmp(xb.format, "f") == 0 || strcmp(xb.format, "d") == 0);
+    if (ok) {
+        Py_ssize_t n = xb.len / xb.itemsize;
+        Py_BEGIN_ALLOW_THREADS
+        if (xb.itemsize == 4) {
+            float *x = (float *)xb.buf;
+            const float *g = (const float *)gb.buf;
+            const float l = (float)lr;
+            for (Py_ssize_t i = 0; i < n; i++) {
+                const float step = g[i] * l;
+                x[i] = x[i] - step;
+            }
+        }
+        else {
+            double *x = (double *)xb.buf;
+            const double *g = (const double *)gb.buf;
+            for (Py_ssize_t i = 0; i < n; i++) {
+                const double step = g[i] * lr;
+                x[i] = x[i] - step;
+            }
+        }
+        Py_END_ALLOW_THREADS
+    }
+    PyBuffer_Release(&gb);
+    PyBuffer_Release(&xb);
+    return PyBool_FromLong(ok);
+}
+
 static PyMethodDef module_methods[] = {
+    {"subtract_scaled", (PyCFunction)(void (*)(void))subtract_scaled, METH_FASTCALL,
+     "subtract_scaled(x, g, lr): x -= lr * g in place without a temporary (float32/float64, "
+     "C-contiguous, same dtype); False if not applicable."},
     {"register", (PyCFunction)(void (*)(void))register_engine, METH_VARARGS | METH_KEYWORDS,
      "register(value_type, unreached, as_float, as_param, accumulate): bind the engine."},
     {"bind_op", bind_op, METH_VARARGS,

@@ -26,11 +26,15 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .ops import Op
-from .ops import _codegen
+from .ops import Op, _codegen
 from .value import _prune, _resolve_inline
 
-__all__ = ["array_forward_source", "array_vjp_source", "compile_array_forward", "compile_array_vjps"]
+__all__ = [
+    "array_forward_source",
+    "array_vjp_source",
+    "compile_array_forward",
+    "compile_array_vjps",
+]
 
 _NAME = re.compile(r"\b(?:[tdxp]\d+|out)\b")
 

@@ -179,8 +179,28 @@ def softmax_cross_entropy(logits: Any, target: Any, reduction: str = "mean") -> 
     n, c = z.shape
     if t.shape != (n,):
         raise ValueError(f"softmax_cross_entropy: target must have shape ({n},), got {t.shape}")
-    if n and (t.min() < 0 or t.max() >= c):
+    if n and out_of_range(t, c):
         raise ValueError(
             f"softmax_cross_entropy: class indices must lie in [0, {c}), got {t.min()}..{t.max()}"
         )
     return apply(REGISTRY["softmax_cross_entropy"], (z,), (t, reduction))
+
+
+def out_of_range(indices: np.ndarray, n: int) -> bool:
+    """Whether any of the (non-empty, integer) ``indices`` lies outside ``[0, n)``.
+
+    One reduction instead of ``min()`` and ``max()``: viewed as unsigned, a
+    negative index is larger than any valid one.
+    """
+    unsigned = indices.astype(np.intp, copy=False).view(np.uintp)
+    return bool(np.maximum.reduce(unsigned, axis=None) >= n)
+
+
+def fused_cross_entropy(logits: Tensor, indices: np.ndarray, reduction: str) -> Tensor:
+    """:func:`softmax_cross_entropy` for arguments already checked by the caller.
+
+    ``logits`` a Tensor of shape ``(N, C)``, ``indices`` an ``intp`` array of
+    shape ``(N,)`` in ``[0, C)``, ``reduction`` one of ``"mean"``, ``"sum"``,
+    ``"none"``: ``nn.functional.cross_entropy`` checks these with its own messages.
+    """
+    return apply(REGISTRY["softmax_cross_entropy"], (logits,), (indices, reduction))

@@ -432,7 +432,7 @@ class Tensor(_Storage):
             stamp = self._stamp
             if self._version > stamp or x._version > stamp:
                 raise _modified_error(self, self if self._version > stamp else x)
-            compiled = op._array_vjps  # type: ignore[attr-defined]
+            compiled = op._array_vjps
             if compiled is not None:  # the rule compiled from its record (_tensor_codegen.py)
                 (c,) = compiled[1](grad, x._data, self._data, self._params)
             elif op.derivative is not None:
@@ -443,7 +443,7 @@ class Tensor(_Storage):
                                _WANT_ONE)
             return (_fit(c, x, grad),)
         datas, wants = _operands(self)
-        compiled = op._array_vjps  # type: ignore[attr-defined]
+        compiled = op._array_vjps
         if compiled is not None:
             # the rule compiled for these wanted inputs (autograd/_tensor_codegen.py)
             mask = sum(1 << i for i, w in enumerate(wants) if w)

@@ -24,6 +24,7 @@ import numpy as np
 
 import autograd
 from autograd import Value
+from autograd._tensor_functions import fused_cross_entropy, out_of_range
 from autograd.ops import REGISTRY
 
 __all__ = [
@@ -279,10 +280,10 @@ def _class_indices(target: Any, n: int, c: int, fn: str) -> np.ndarray:
     t = _const(target)
     if t.dtype.kind not in "iub":
         raise TypeError(f"{fn}: class targets must be integers, got dtype {t.dtype}")
-    t = t.reshape(-1).astype(np.intp)
+    t = t.reshape(-1).astype(np.intp, copy=False)
     if t.size != n:
         raise ValueError(f"{fn}: {n} samples but {t.size} targets")
-    if t.size and (t.min() < 0 or t.max() >= c):
+    if t.size and out_of_range(t, c):
         raise ValueError(f"{fn}: class targets must lie in [0, {c}), got {t.min()}..{t.max()}")
     return t
 
@@ -324,8 +325,11 @@ def cross_entropy(logits: Any, target: Any, reduction: str = "mean") -> Any:
             raise ValueError(f"cross_entropy: logits must be (N, C) or (C,), got {logits.shape}")
         n, c = logits.shape
         idx = _class_indices(t, n, c, "cross_entropy")
-        # One fused node: gradient (softmax − onehot)/N, no log-softmax/index/mean chain.
-        return autograd.softmax_cross_entropy(logits, idx, reduction)
+        # One fused node: gradient (softmax − onehot)/N, no log-softmax/index/mean chain
+        # (the targets are checked above: the unchecked entry saves checking them twice).
+        if n == 0:  # refused there, with its message
+            return autograd.softmax_cross_entropy(logits, idx, reduction)
+        return fused_cross_entropy(logits, idx, reduction)
     rows, single = _rows(logits, "cross_entropy")
     idx = _class_indices(target, len(rows), len(rows[0]), "cross_entropy")
     losses = [-_softmax_values(row, log=True)[k] for row, k in zip(rows, idx.tolist())]

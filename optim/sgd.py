@@ -7,17 +7,21 @@ from typing import Any
 
 import numpy as np
 
+from autograd._backend import native
+
 from .optimizer import (
     Optimizer,
     ParamGroup,
     State,
-    _GroupParams,
     _grad_like,
+    _GroupParams,
     check_hyper,
     check_nonneg,
 )
 
 __all__ = ["SGD"]
+
+_subtract_scaled = None if native is None else native.subtract_scaled
 
 
 class SGD(Optimizer):
@@ -105,7 +109,14 @@ class SGD(Optimizer):
         if g is None:
             return
         data = p.data
-        p.data -= group["lr"] * _grad_like(g, data)
+        g = _grad_like(g, data)
+        lr = group["lr"]
+        # With the native core, one pass and no temporary the size of the parameter (allocating
+        # one per step cost ~8% of an MLP 784-256-10 step at B=32); the same IEEE operations.
+        # (lr a Python float: rounded to the parameter's dtype, as numpy does with it.)
+        if _subtract_scaled is None or type(lr) is not float or not _subtract_scaled(data, g, lr):
+            data -= lr * g
+        p.data = data  # as `p.data -= …`: the Tensor counts the in-place change
 
     def _update(self, x: np.ndarray, g: np.ndarray, state: State, group: ParamGroup) -> Any:
         weight_decay = group["weight_decay"]
