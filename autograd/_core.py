@@ -379,21 +379,16 @@ def _run(
     # passes in several threads through a shared leaf would corrupt each other.
     # Rules compute IEEE results (1/0 = inf, 0·inf = nan) without numpy warnings, as
     # PyTorch does; nan and inf are for anomaly detection to report, not for stderr.
-    if (
-        _native_quiet_pass
-        and _native_pass is not None
-        and trace is None
-        and not create_graph
-        and inputs is None
-    ):
+    native_pass = _native_pass if trace is None and not create_graph and inputs is None else None
+    if native_pass is not None and QUIET is not None:
         # The same collect / walk / accumulate / restore, in C (autograd/_native.c), which
-        # also pauses the collector and numpy's warnings.
+        # also pauses the collector and numpy's warnings (QUIET: numpy's state set in C).
         with _PASS_LOCK:
-            _native_pass(tuple(roots), tuple(grads))
+            native_pass(tuple(roots), tuple(grads))
         return None
     with _PASS_LOCK, gc_paused(), np.errstate(all="ignore"):
-        if _native_pass is not None and trace is None and not create_graph and inputs is None:
-            _native_pass(tuple(roots), tuple(grads))  # (numpy's error state set above)
+        if native_pass is not None:
+            native_pass(tuple(roots), tuple(grads))
             return None
         saved: list[tuple[Node, Any]] = []
         try:
@@ -425,9 +420,6 @@ def _run(
 
 _native_pass: Callable[..., None] | None = None if native is None else native.backward_pass
 
-
-# The C pass sets numpy's error state itself where it can (QUIET), else _run does.
-_native_quiet_pass = native is not None and QUIET is not None
 
 
 def _accumulate(node: Node, old: Any, new: Any) -> Any:

@@ -33,13 +33,12 @@ static PyTypeObject TensorNodeType;
 static PyTypeObject *tensor_type;      /* autograd.Tensor (registered) */
 static PyObject *tensor_vjp_function;  /* autograd.Tensor._vjp as defined (to detect an override) */
 static PyObject *ndarray_type;         /* numpy.ndarray */
-static PyObject *np_asarray, *np_where, *np_zeros;
+static PyObject *np_asarray, *py_select, *np_zeros; /* py_select: autograd.tensor._select */
 static PyObject *array_namespace;      /* autograd.ops._math.ARRAY */
 static PyObject *masked_type;          /* autograd.ops._math.Masked */
 static PyObject *py_unbroadcast;       /* autograd.tensor.unbroadcast */
 static PyObject *py_modified_error;    /* autograd.tensor._modified_error */
 static PyObject *tensor_clock;         /* autograd.tensor._clock: [tick] */
-static PyObject *py_zero_float;        /* 0.0 */
 static PyObject *tensor_globals;       /* vars(autograd.tensor): its _node / _plain (anomaly
                                           detection swaps in checking versions) */
 static PyObject *py_as_constant;       /* autograd._tensor_args.as_constant */
@@ -290,8 +289,8 @@ tensor_times(PyObject *g, PyObject *d)
         }
         PyObject *out = NULL;
         if (value != NULL) {
-            PyObject *call_args[3] = {condition, value, py_zero_float};
-            out = PyObject_Vectorcall(np_where, call_args, 3, NULL);
+            PyObject *call_args[2] = {condition, value};
+            out = PyObject_Vectorcall(py_select, call_args, 2, NULL);
             Py_DECREF(value);
         }
         Py_DECREF(condition);
@@ -989,14 +988,14 @@ tensor_vjp_entry(PyObject *module, PyObject *args)
 static PyObject *
 register_tensor(PyObject *module, PyObject *args, PyObject *kwds)
 {
-    static char *kwlist[] = {"tensor_type", "vjp", "ndarray", "asarray", "where", "zeros",
+    static char *kwlist[] = {"tensor_type", "vjp", "ndarray", "asarray", "select", "zeros",
                              "array_namespace", "masked", "unbroadcast", "modified_error",
                              "clock", "module_globals", "as_constant", "broadcast_error",
                              "to_array", "operators", NULL};
-    PyObject *type, *vjp, *nd, *asarray, *where, *zeros, *ns, *masked, *unb, *moderr, *clock;
+    PyObject *type, *vjp, *nd, *asarray, *select, *zeros, *ns, *masked, *unb, *moderr, *clock;
     PyObject *globals, *asconst, *berr, *toarr, *operators;
     if (!PyArg_ParseTupleAndKeywords(args, kwds, "O!OOOOOOOOOO!O!OOOO!:register_tensor", kwlist,
-                                     &PyType_Type, &type, &vjp, &nd, &asarray, &where, &zeros,
+                                     &PyType_Type, &type, &vjp, &nd, &asarray, &select, &zeros,
                                      &ns, &masked, &unb, &moderr, &PyList_Type, &clock,
                                      &PyDict_Type, &globals, &asconst, &berr, &toarr,
                                      &PyTuple_Type, &operators))
@@ -1016,10 +1015,10 @@ register_tensor(PyObject *module, PyObject *args, PyObject *kwds)
         PyErr_SetString(PyExc_ValueError, "clock must be a one-element list");
         return NULL;
     }
-    PyObject *objects[] = {type,  vjp,    nd,    asarray, where,   zeros,   ns,   masked,
+    PyObject *objects[] = {type,  vjp,    nd,    asarray, select,   zeros,   ns,   masked,
                            unb,   moderr, clock, globals, asconst, berr, toarr, operators};
     PyObject **slots[] = {(PyObject **)&tensor_type, &tensor_vjp_function, &ndarray_type,
-                          &np_asarray, &np_where, &np_zeros, &array_namespace, &masked_type,
+                          &np_asarray, &py_select, &np_zeros, &array_namespace, &masked_type,
                           &py_unbroadcast, &py_modified_error, &tensor_clock, &tensor_globals,
                           &py_as_constant, &py_broadcast_error, &py_to_array, &tensor_ops};
     for (size_t i = 0; i < sizeof(objects) / sizeof(objects[0]); i++) {
@@ -1034,7 +1033,6 @@ tensor_module_init(void)
 {
     if (PyType_Ready(&TensorNodeType) < 0)
         return -1;
-    py_zero_float = PyFloat_FromDouble(0.0);
     str_array_vjps = PyUnicode_InternFromString("_array_vjps");
     str_tensor_data = PyUnicode_InternFromString("Tensor.data");
     str__forward = PyUnicode_InternFromString("_forward");
@@ -1051,7 +1049,7 @@ tensor_module_init(void)
     str_astype = PyUnicode_InternFromString("astype");
     str_d = PyUnicode_InternFromString("d");
     str_condition = PyUnicode_InternFromString("condition");
-    if (!py_zero_float || !str_tensor_data || !str__forward || !str_array_forward || !str__node || !str__plain || !str_array_vjps || !str_derivative || !str__derivative || !str__vjp || !str_shape ||
+    if (!str_tensor_data || !str__forward || !str_array_forward || !str__node || !str__plain || !str_array_vjps || !str_derivative || !str__derivative || !str__vjp || !str_shape ||
         !str_dtype || !str_base || !str_copy || !str_astype || !str_d || !str_condition)
         return -1;
     return 0;

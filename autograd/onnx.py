@@ -39,18 +39,17 @@ only to run the model::
 
 from __future__ import annotations
 
-import contextlib
 import os
-import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 
 from ._core import enable_grad, topological_order
 from ._onnx_graph import FORMULA, Graph, Symbol, UnsupportedOpError
 from ._onnx_ops import EMITTERS
+from .atomic_file import atomic_write
 from .ops import Op, registered_ops
 from .tensor import Tensor
 from .value import Value
@@ -165,7 +164,12 @@ def export(
     model = traced.model()
     onnx.checker.check_model(model, full_check=True)
     if target is not None:
-        _write(model.SerializeToString(), target)
+        payload = model.SerializeToString()
+
+        def write(f: BinaryIO) -> None:
+            f.write(payload)
+
+        atomic_write(target, write)
     return model
 
 
@@ -233,21 +237,6 @@ def _one_more_row(arrays: list[np.ndarray]) -> list[np.ndarray]:
             f"(batch) axis; got shapes {shapes}"
         )
     return [np.concatenate([a, a[:1]]) for a in arrays]
-
-
-def _write(data: bytes, target: Path) -> None:
-    directory = target.parent if str(target.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
 
 
 # --------------------------------------------------------------------------

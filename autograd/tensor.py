@@ -243,8 +243,7 @@ def _times(g: Any, d: Any) -> Any:
     if d is None:
         return None
     if type(d) is Masked:
-        v = d.d
-        return _select(d.condition, g if type(v) is float and v == 1.0 else g * v)
+        return _select_times(d.condition, g, d.d)
     if type(d) is float:
         if d == 1.0:
             return g
@@ -254,7 +253,10 @@ def _times(g: Any, d: Any) -> Any:
 
 
 def _select_times(condition: Any, g: Any, v: Any) -> Any:
-    """``_times(g, m.masked(condition, v))`` in one step (the compiled backward's selection)."""
+    """``g · m.masked(condition, v)``: ``g·v`` where ``condition``, an exact 0 elsewhere.
+
+    A scalar condition (from parameters only) selects all or nothing (``None``).
+    """
     if type(condition) is bool or type(condition) is np.bool_:
         return _times(g, v) if condition else None
     return _select(condition, g if type(v) is float and v == 1.0 else g * v)
@@ -1042,11 +1044,6 @@ for _op in list(REGISTRY.values()):
     _compile_backward(_op)
 _ENGINE_HOOKS.append(_compile_backward)
 
-def _where_select(condition: Any, values: np.ndarray, zero: float) -> np.ndarray:
-    """``np.where(condition, values, zero)`` for the native ``_times``: ``_select``'s numbers."""
-    return _select(condition, values)
-
-
 if native is not None:
     # The node constructors and Tensor._vjp's glue in C (autograd/_native_tensor.h); the
     # Python functions above are the reference they follow.
@@ -1055,7 +1052,7 @@ if native is not None:
         vjp=Tensor._vjp,
         ndarray=np.ndarray,
         asarray=np.asarray,
-        where=_where_select,
+        select=_select,
         zeros=np.zeros,
         array_namespace=ARRAY,  # the forward (forward_of) and the generic rules both
         masked=Masked,

@@ -1,7 +1,7 @@
 """Output paths checked before any work, and files written all-or-nothing.
 
 Every file is first written to a temporary file in its target directory
-(named by :mod:`nn.atomic_file`: ``.<name>.<pid>.<random>.tmp``, so a later
+(named by :mod:`autograd.atomic_file`: ``.<name>.<pid>.<random>.tmp``, so a later
 run removes what a killed one left), fsynced, and then renamed over the
 target with :func:`os.replace` (atomic on one file system), so an error never
 leaves a half-written file behind. Ctrl-C and SIGTERM are held back while the
@@ -17,7 +17,7 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 
-from nn.atomic_file import create_temporary, remove_stale_temporaries
+from autograd.atomic_file import create_temporary, remove_stale_temporaries
 
 from .errors import CLIError
 

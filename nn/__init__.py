@@ -2,7 +2,8 @@
 
 * :mod:`nn.module` — :class:`Module` (parameters, train/eval, state dicts, ``.npz`` files);
 * :mod:`nn.model_file`, :mod:`nn.loading` — the model file format and :func:`load`, which
-  rebuilds a saved ``MLP`` from its file alone; :mod:`nn.atomic_file` — all-or-nothing writes;
+  rebuilds a saved ``MLP`` from its file alone (written all-or-nothing by
+  :mod:`autograd.atomic_file`);
 * :mod:`nn.functional` — activations and losses as functions (Value, list of Values, Tensor);
 * :mod:`nn.activations`, :mod:`nn.losses` — the same as modules;
 * :mod:`nn.layers` — Tensor ``Linear``, ``Sequential``, ``MLP``;

@@ -17,7 +17,7 @@ import numpy as np
 from . import scalar
 from .activations import activation_from_description
 from .layers import MLP
-from .model_file import ModelArchive, ModelFileError
+from .model_file import ModelArchive
 from .module import Module
 
 __all__ = ["DEFAULT_MAX_PARAMETERS", "load"]
@@ -59,10 +59,7 @@ def load(
         model = _build(archive, architecture, max_parameters)
         archive.check_expected(model._expected_state())
         state = archive.read_arrays()
-    try:
-        model.load_state_dict(state)
-    except ValueError as exc:
-        raise ModelFileError(f"model file {str(path)!r}: {exc}") from None
+    model._load_file_state(state, path)
     return model
 
 

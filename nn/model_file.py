@@ -36,7 +36,7 @@ from typing import IO, Any, BinaryIO
 
 import numpy as np
 
-from .atomic_file import atomic_write
+from autograd.atomic_file import atomic_write
 
 __all__ = [
     "FORMAT",

@@ -331,11 +331,15 @@ class Module:
             _check_same_architecture(archive, self._architecture())
             archive.check_expected(self._expected_state())
             state = archive.read_arrays()
+        self._load_file_state(state, path)
+        return self
+
+    def _load_file_state(self, state: Mapping[str, Any], path: str | os.PathLike[str]) -> None:
+        """``load_state_dict(state)``, its error raised as ``path``'s :class:`ModelFileError`."""
         try:
             self.load_state_dict(state)
         except ValueError as exc:
             raise ModelFileError(f"model file {str(path)!r}: {exc}") from None
-        return self
 
 
 def _checked_array(name: str, value: Any, shape: tuple[int, ...], dtype: np.dtype[Any]) -> Any:
