@@ -26,7 +26,11 @@ setup(
         Extension(
             "autograd._native",
             sources=["autograd/_native.c"],
-            depends=["autograd/_native_ops.h", "autograd/_native_tensor.h"],
+            depends=[
+                "autograd/_native_ops.h",
+                "autograd/_native_tensor.h",
+                "autograd/_native_kernels.h",
+            ],
             optional=True,
         )
     ],

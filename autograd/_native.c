@@ -1446,6 +1446,7 @@ static PyTypeObject NodeType = {
    ------------------------------------------------------------------------ */
 
 #include "_native_tensor.h"
+#include "_native_kernels.h"
 
 /* numpy's floating-point error state, set to "ignore" for a pass, as np.errstate(all="ignore")
    does (numpy 2 keeps it in a context variable): a rule computes IEEE results (1/0 = inf)
@@ -2379,6 +2380,7 @@ static PyMethodDef module_methods[] = {
     {"set_quiet", set_quiet, METH_VARARGS,
      "set_quiet(contextvar, value): numpy's error-state variable and its 'ignore' value."},
     {"is_tracked", is_tracked, METH_O, "Whether the cyclic garbage collector tracks o."},
+    KERNEL_METHODS
     {NULL},
 };
 

@@ -135,9 +135,12 @@ def linear(x: Any, weight: Any, bias: Any = None) -> Tensor:
     """
     w = _operand(weight, None, "linear weight")
     wd = w._data
-    xt = _operand(x, wd.dtype, "linear input")
+    # An ndarray input of the weight's dtype is a constant operand as in every other op
+    # (a batch of data, no gradient): used as it is, not copied into a Tensor.
+    raw = type(x) is np.ndarray and x.dtype == wd.dtype
+    xt = x if raw else _operand(x, wd.dtype, "linear input")
     b = None if bias is None else _operand(bias, wd.dtype, "linear bias")
-    w_shape, x_shape = wd.shape, xt._data.shape
+    w_shape, x_shape = wd.shape, xt.shape
     if len(w_shape) != 2:
         raise ValueError(f"linear: weight must be 2-D (in_features, out_features), got {w_shape}")
     if not x_shape or x_shape[-1] != w_shape[0]:

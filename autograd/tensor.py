@@ -262,6 +262,12 @@ def _select_times(condition: Any, g: Any, v: Any) -> Any:
     return _select(condition, g if type(v) is float and v == 1.0 else g * v)
 
 
+_PYTHON_SELECT = (_select, _select_times)  # the reference of the C versions (tests compare)
+if native is not None:  # the same numpy calls in C (autograd/_native_kernels.h)
+    native.register_select(_times, np.bool_)
+    _select, _select_times = native.array_select, native.array_select_times
+
+
 def _fit(c: Any, parent: Tensor, grad: np.ndarray) -> Any:
     """A contribution made into ``parent``'s gradient: its shape, dtype and own array.
 
@@ -510,7 +516,8 @@ class Tensor(_Storage):
                     f"tensor has shape {data.shape}: reduce it first (e.g. .sum() or .mean()) "
                     "or pass backward(grad=...) with an array of that shape"
                 )
-            seed = np.ones(data.shape, dtype=data.dtype)
+            seed = np.empty(data.shape, data.dtype)  # np.ones, without its Python frame
+            seed.fill(1)
         else:
             seed = np.array(to_array(grad, data.dtype, "backward(grad=...)"), copy=True)
             if seed.shape != data.shape:

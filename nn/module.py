@@ -89,7 +89,8 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} must implement forward()")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        with name_scope(self.scope_name):
+        # self.scope_name, without the property's call: this runs once per module per step
+        with name_scope(self._scope_name or type(self).__name__):
             return self.forward(*args, **kwargs)
 
     # -- the attribute walk -------------------------------------------------

@@ -41,7 +41,7 @@ from typing import Any
 
 import numpy as np
 
-from .._backend import QUIET
+from .._backend import QUIET, native
 
 __all__ = ["ARRAY", "ARRAY_IN_BACKWARD", "FLOAT", "NODE", "Masked", "Namespace"]
 
@@ -367,6 +367,33 @@ def _concatenate(xs: tuple[np.ndarray, ...], axis: int) -> np.ndarray:
 
 def _stack(xs: tuple[np.ndarray, ...], axis: int) -> np.ndarray:
     return np.stack(xs, axis=axis)
+
+
+# The Python kernels that the native extension also implements (the reference its C
+# versions follow; tests compare the two).
+PYTHON_KERNELS: dict[str, Callable[..., Any]] = {
+    "sum": _sum,
+    "mean": _mean,
+    "unreduce": _unreduce,
+    "reshape": _reshape,
+    "transpose": _transpose,
+    "linear": _linear,
+}
+
+if native is not None:
+    # The same numpy calls from C, without a Python frame each (autograd/_native_kernels.h).
+    native.register_kernels(
+        add_reduce=np.add.reduce,
+        true_divide=np.true_divide,
+        empty=np.empty,
+        reshape=np.reshape,
+        transpose=np.transpose,
+        where=np.where,
+        ndarray=np.ndarray,
+    )
+    _sum, _mean, _unreduce = native.array_sum, native.array_mean, native.array_unreduce
+    _reshape, _transpose = native.array_reshape, native.array_transpose
+    _linear = native.array_linear
 
 
 ARRAY_KERNELS: dict[str, Callable[..., Any]] = {

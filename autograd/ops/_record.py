@@ -183,6 +183,16 @@ class Op(str):
         return inputs, tuple(params)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if _ENGINES and not kwargs and not self.params and len(args) == len(self.inputs):
+            # The common call, f(tensor, ...) with no parameters: straight to the Tensor engine
+            # (what the general path below does for it, without its scans).
+            tensor_module = _ENGINES[0]
+            tensor_type = tensor_module.Tensor
+            for a in args:
+                if type(a) is tensor_type:
+                    if "tensor" not in self.engines:
+                        raise TypeError(f"{self.name} is not defined for Tensor")
+                    return tensor_module.apply(self, args, ())
         if kwargs or self.params or self.variadic or len(args) != len(self.inputs):
             inputs, params = self.split(args, kwargs)
         else:

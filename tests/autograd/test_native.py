@@ -229,3 +229,84 @@ def test_sgd_update_in_one_pass_equals_numpy_bit_for_bit(dtype):
     assert _backend.native.subtract_scaled(x[:, ::2], g[:, ::2], 0.1) is False
     assert _backend.native.subtract_scaled(x, x, 0.1) is False
     assert x.tobytes() == before.tobytes()
+
+
+def _same(a, b) -> bool:
+    """Same type, dtype, shape and bytes (so -0.0 differs from 0.0), or both None."""
+    import numpy as np
+
+    if a is None or b is None:
+        return a is b
+    a, b = np.asarray(a), np.asarray(b)
+    return a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes()
+
+
+def _kernel_cases():
+    import numpy as np
+
+    rng = np.random.default_rng(11)
+    m = rng.standard_normal((4, 3, 5)).astype(np.float32)
+    v = rng.standard_normal(6)
+    with_inf = np.array([[1.0, -np.inf, 2.0], [np.nan, -3.0, 0.5]])
+    huge = np.full((3,), 3e38, np.float32)  # finite values whose float32 sum overflows
+    return [
+        ("sum", (m, (0, 2), False)),
+        ("sum", (m, (1,), True)),
+        ("sum", (v, (), False)),
+        ("sum", (with_inf, (0, 1), False)),
+        ("mean", (m, (0, 1, 2), False)),
+        ("mean", (m, (2,), True)),
+        ("mean", (np.zeros((0, 3)), (0,), False)),  # nan: an empty axis
+        ("unreduce", (np.float32(2.5).reshape(()), (3, 4), (0, 1))),
+        ("unreduce", (np.ones((1, 1)), (2, 3), (0, 1))),
+        ("unreduce", (rng.standard_normal(3), (4, 3), (0,))),
+        ("unreduce", (rng.standard_normal((4, 1)), (4, 5), (1,))),
+        ("reshape", (m, (12, 5))),
+        ("reshape", (m[:, ::2], (-1,))),
+        ("reshape", ([[1.0, 2.0]], (2,))),
+        ("transpose", (m, (2, 0, 1))),
+        ("transpose", (m, None)),
+        ("transpose", ([[1.0, 2.0]], (1, 0))),
+        ("linear", (m[0], rng.standard_normal((5, 2)).astype(np.float32), None)),
+        ("linear", (m, rng.standard_normal((5, 2)).astype(np.float32), np.ones(2, np.float32))),
+        ("select", (m > 0, -m)),  # the product's -0.0 where not selected, as the reference
+        ("select", (with_inf > 0, with_inf)),
+        ("select", (huge > 0, huge)),
+        ("select_times", (m > 0, m, 1.0)),
+        ("select_times", (m > 0, m, 0.5)),
+        ("select_times", (with_inf < 1, with_inf, 2.0)),
+        ("select_times", (True, m, 3.0)),
+        ("select_times", (np.bool_(False), m, 3.0)),
+    ]
+
+
+@native_only
+@pytest.mark.parametrize("name, args", _kernel_cases())
+def test_native_array_kernels_equal_their_python_reference_bit_for_bit(name, args):
+    import numpy as np
+
+    from autograd import tensor as tensor_module
+    from autograd.ops import _math
+
+    native = _backend.native
+    if name in ("select", "select_times"):
+        python = dict(zip(("select", "select_times"), tensor_module._PYTHON_SELECT))[name]
+    else:
+        python = _math.PYTHON_KERNELS[name]
+    with np.errstate(all="ignore"):
+        expected = python(*args)
+        got = getattr(native, f"array_{name}")(*args)
+    assert _same(got, expected)
+
+
+@native_only
+def test_native_array_kernels_report_bad_arguments():
+    import numpy as np
+
+    native = _backend.native
+    with pytest.raises(TypeError, match="array_sum"):
+        native.array_sum(np.ones(3))
+    with pytest.raises(ValueError):  # numpy's own error, as from the Python kernel
+        native.array_reshape(np.ones(3), (2, 2))
+    with pytest.raises(ValueError):
+        native.array_linear(np.ones((2, 3)), np.ones((2, 3)), None)
