@@ -10,6 +10,11 @@ extension is built; ``python -m autograd`` says which one is active.
 from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
 
+try:  # the extension reads arrays through numpy's C API (a build requirement in pyproject.toml)
+    import numpy
+except ImportError:  # no numpy to build against: the pure-Python engine only
+    numpy = None
+
 
 class BuildExt(build_ext):
     """Compile with no fused multiply-add contraction: IEEE results equal to Python's floats."""
@@ -26,6 +31,7 @@ setup(
         Extension(
             "autograd._native",
             sources=["autograd/_native.c"],
+            include_dirs=[numpy.get_include()],
             depends=[
                 "autograd/_native_ops.h",
                 "autograd/_native_tensor.h",
@@ -33,6 +39,8 @@ setup(
             ],
             optional=True,
         )
-    ],
+    ]
+    if numpy is not None
+    else [],
     cmdclass={"build_ext": BuildExt},
 )

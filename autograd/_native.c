@@ -28,6 +28,10 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <structmember.h>
+/* numpy's C API: an array's shape, dtype and base read from its struct (the Tensor glue
+   asks for them several times per node; as Python attributes each builds an object). */
+#define NPY_NO_DEPRECATED_API NPY_1_22_API_VERSION
+#include <numpy/arrayobject.h>
 #include <math.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -2395,6 +2399,7 @@ static struct PyModuleDef native_module = {
 PyMODINIT_FUNC
 PyInit__native(void)
 {
+    import_array(); /* numpy's C API (returns NULL with ImportError set when it fails) */
     I_ADD = spec_index("__add__");
     I_SUB = spec_index("__sub__");
     I_MUL = spec_index("__mul__");

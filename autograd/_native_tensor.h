@@ -188,6 +188,16 @@ clock_now(void)
     return PyLong_AsLongLong(PyList_GET_ITEM(tensor_clock, 0));
 }
 
+/* np.asarray(o): a numpy scalar (what a ufunc returns for 0-d operands) becomes its 0-d
+   array in C, other objects go through numpy.asarray itself. */
+static PyObject *
+as_ndarray(PyObject *o)
+{
+    if (PyArray_IsScalar(o, Generic))
+        return PyArray_FromScalar(o, NULL);
+    return PyObject_CallOneArg(np_asarray, o);
+}
+
 /* A new Tensor (all fields but data and the graph ones at their defaults). */
 static TensorObject *
 tensor_alloc(PyObject *data)
@@ -199,7 +209,7 @@ tensor_alloc(PyObject *data)
         Py_INCREF(data);
     }
     else {
-        data = PyObject_CallOneArg(np_asarray, data);
+        data = as_ndarray(data);
         if (data == NULL) {
             Py_DECREF(t);
             return NULL;
@@ -324,6 +334,24 @@ tensor_data_of(PyObject *parent)
 static PyObject *
 tensor_fit(PyObject *c, PyObject *parent, PyObject *grad)
 {
+    /* The common case, read from the arrays' structs: an ndarray contribution of the
+       parent's shape and dtype (the same descriptor object) needs nothing, or for a leaf a
+       copy when it is the upstream array or a view (as below, without building objects). */
+    if (c != Py_None && PyArray_CheckExact(c) && IS_TENSOR(parent) && TENSOR(parent)->data &&
+        PyArray_CheckExact(TENSOR(parent)->data) && TENSOR(parent)->prev) {
+        PyArrayObject *ca = (PyArrayObject *)c, *pa = (PyArrayObject *)TENSOR(parent)->data;
+        int nd = PyArray_NDIM(ca);
+        if (nd == PyArray_NDIM(pa) && PyArray_DESCR(ca) == PyArray_DESCR(pa) &&
+            PyArray_CompareLists(PyArray_DIMS(ca), PyArray_DIMS(pa), nd)) {
+            if (PyTuple_GET_SIZE(TENSOR(parent)->prev) == 0 &&
+                (c == grad || PyArray_BASE(ca) != NULL)) {
+                PyObject *copy = PyArray_NewCopy(ca, NPY_CORDER); /* c.copy() */
+                Py_DECREF(c);
+                return copy;
+            }
+            return c;
+        }
+    }
     PyObject *pdata = tensor_data_of(parent);
     if (pdata == NULL) {
         Py_DECREF(c);
@@ -342,7 +370,7 @@ tensor_fit(PyObject *c, PyObject *parent, PyObject *grad)
         goto done;
     }
     if (Py_TYPE(c) != (PyTypeObject *)ndarray_type) {
-        Py_SETREF(c, PyObject_CallOneArg(np_asarray, c));
+        Py_SETREF(c, as_ndarray(c));
         if (c == NULL)
             goto done;
     }
@@ -420,6 +448,33 @@ done:
     return out;
 }
 
+/* The parents' contributions fitted to them (tensor_fit): a tuple of min(len(cs), nprev). */
+static PyObject *
+fit_all(PyObject *const *cs, Py_ssize_t nc, PyObject *prev, PyObject *grad)
+{
+    Py_ssize_t nprev = PyTuple_GET_SIZE(prev);
+    if (nprev == 1 && nc == 0) {
+        PyErr_SetString(PyExc_IndexError, "list index out of range");
+        return NULL;
+    }
+    Py_ssize_t nout = nc < nprev ? nc : nprev;
+    PyObject *result = PyTuple_New(nout);
+    if (result == NULL)
+        return NULL;
+    for (Py_ssize_t i = 0; i < nout; i++) {
+        Py_INCREF(cs[i]);
+        PyObject *fitted = tensor_fit(cs[i], PyTuple_GET_ITEM(prev, i), grad);
+        if (fitted == NULL) {
+            Py_DECREF(result);
+            return NULL;
+        }
+        PyTuple_SET_ITEM(result, i, fitted);
+    }
+    return result;
+}
+
+#define VJP_MAX_INPUTS 6 /* a compiled backward's inputs (more: the generic path) */
+
 /* Tensor._vjp: each parent's contribution, reduced to its shape and dtype. */
 static PyObject *
 tensor_vjp(TensorObject *t, PyObject *grad)
@@ -439,14 +494,27 @@ tensor_vjp(TensorObject *t, PyObject *grad)
         return NULL;
     }
     Py_ssize_t nargs = PyTuple_GET_SIZE(args), nprev = PyTuple_GET_SIZE(prev), j = 0;
-    PyObject *datas = PyList_New(nargs);
-    PyObject *wants = PyTuple_New(nargs);
-    PyObject *dtype = NULL, *result = NULL, *contributions = NULL;
-    if (datas == NULL || wants == NULL)
-        goto done;
+    /* Each input's array (new references) and whether it wants a gradient: in C arrays for
+       the compiled rules, as a list and a tuple only for the generic ones. */
+    PyObject *small_datas[VJP_MAX_INPUTS];
+    char small_wants[VJP_MAX_INPUTS];
+    PyObject **datav = small_datas;
+    char *wantv = small_wants;
+    if (nargs > VJP_MAX_INPUTS) {
+        datav = PyMem_New(PyObject *, nargs);
+        wantv = PyMem_New(char, nargs);
+        if (datav == NULL || wantv == NULL) {
+            PyMem_Free(datav);
+            PyMem_Free(wantv);
+            return PyErr_NoMemory();
+        }
+    }
+    Py_ssize_t filled = 0, mask = 0;
+    PyObject *dtype = NULL, *result = NULL, *datas = NULL, *wants = NULL, *contributions = NULL;
     for (Py_ssize_t i = 0; i < nargs; i++) {
         PyObject *a = PyTuple_GET_ITEM(args, i);
-        PyObject *data, *want = Py_False;
+        PyObject *data;
+        char want = 0;
         if (IS_TENSOR(a)) {
             if (TENSOR(a)->version > stamp) {
                 PyObject *e = PyObject_CallFunctionObjArgs(py_modified_error, (PyObject *)t, a, NULL);
@@ -459,7 +527,7 @@ tensor_vjp(TensorObject *t, PyObject *grad)
             data = TENSOR(a)->data;
             Py_INCREF(data);
             if (j < nprev && a == PyTuple_GET_ITEM(prev, j)) {
-                want = Py_True;
+                want = 1;
                 j++;
             }
         }
@@ -467,8 +535,8 @@ tensor_vjp(TensorObject *t, PyObject *grad)
             /* a Python number in a rule divides like an IEEE number: a 0-d array */
             if (dtype == NULL && (dtype = PyObject_GetAttr(t->data, str_dtype)) == NULL)
                 goto done;
-            PyObject *call_args[2] = {a, dtype};
-            data = PyObject_Vectorcall(np_asarray, call_args, 2, NULL);
+            Py_INCREF(dtype); /* PyArray_FromAny steals it: np.asarray(a, dtype) */
+            data = PyArray_FromAny(a, (PyArray_Descr *)dtype, 0, 0, 0, NULL);
             if (data == NULL)
                 goto done;
         }
@@ -476,13 +544,12 @@ tensor_vjp(TensorObject *t, PyObject *grad)
             Py_INCREF(a);
             data = a;
         }
-        PyList_SET_ITEM(datas, i, data);
-        Py_INCREF(want);
-        PyTuple_SET_ITEM(wants, i, want);
+        datav[i] = data;
+        wantv[i] = want;
+        filled = i + 1;
+        if (want && i < 30)
+            mask |= (Py_ssize_t)1 << i;
     }
-    contributions = PyList_New(0);
-    if (contributions == NULL)
-        goto done;
     /* the rule compiled for these wanted inputs (autograd/_tensor_codegen.py), if any */
     PyObject *compiled = PyObject_GetAttr(op, str_array_vjps);
     if (compiled == NULL) {
@@ -491,26 +558,21 @@ tensor_vjp(TensorObject *t, PyObject *grad)
         PyErr_Clear();
     }
     else if (compiled != Py_None) {
-        Py_ssize_t mask = 0;
-        for (Py_ssize_t i = 0; i < nargs && i < 30; i++) {
-            if (PyTuple_GET_ITEM(wants, i) == Py_True)
-                mask |= (Py_ssize_t)1 << i;
-        }
         if (!PyTuple_Check(compiled) || mask >= PyTuple_GET_SIZE(compiled)) {
             Py_DECREF(compiled);
             PyErr_SetString(PyExc_TypeError, "an op's _array_vjps must be a tuple per mask");
             goto done;
         }
-        PyObject *fn = PyTuple_GET_ITEM(compiled, mask);
-        PyObject *call_args[10];
-        if (nargs > 6) {
+        if (nargs > VJP_MAX_INPUTS) {
             Py_DECREF(compiled);
             PyErr_SetString(PyExc_TypeError, "a compiled backward of more than 6 inputs");
             goto done;
         }
+        PyObject *fn = PyTuple_GET_ITEM(compiled, mask);
+        PyObject *call_args[VJP_MAX_INPUTS + 3];
         call_args[0] = grad;
         for (Py_ssize_t i = 0; i < nargs; i++)
-            call_args[1 + i] = PyList_GET_ITEM(datas, i);
+            call_args[1 + i] = datav[i];
         call_args[1 + nargs] = t->data;
         call_args[2 + nargs] = t->params;
         PyObject *cs = PyObject_Vectorcall(fn, call_args, 3 + nargs, NULL);
@@ -519,17 +581,24 @@ tensor_vjp(TensorObject *t, PyObject *grad)
         Py_XDECREF(cs);
         if (seq == NULL)
             goto done;
-        for (Py_ssize_t i = 0; i < PySequence_Fast_GET_SIZE(seq); i++) {
-            if (PyList_Append(contributions, PySequence_Fast_GET_ITEM(seq, i)) < 0) {
-                Py_DECREF(seq);
-                goto done;
-            }
-        }
+        result = fit_all(PySequence_Fast_ITEMS(seq), PySequence_Fast_GET_SIZE(seq), prev, grad);
         Py_DECREF(seq);
-        goto fit;
+        goto done;
     }
     else {
         Py_DECREF(compiled);
+    }
+    datas = PyList_New(nargs);
+    wants = PyTuple_New(nargs);
+    contributions = PyList_New(0);
+    if (datas == NULL || wants == NULL || contributions == NULL)
+        goto done;
+    for (Py_ssize_t i = 0; i < nargs; i++) {
+        Py_INCREF(datav[i]);
+        PyList_SET_ITEM(datas, i, datav[i]);
+        PyObject *want = wantv[i] ? Py_True : Py_False;
+        Py_INCREF(want);
+        PyTuple_SET_ITEM(wants, i, want);
     }
     PyObject *derivative = PyObject_GetAttr(op, str_derivative);
     if (derivative == NULL)
@@ -549,7 +618,7 @@ tensor_vjp(TensorObject *t, PyObject *grad)
             goto done;
         Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
         for (Py_ssize_t i = 0; i < n && i < nargs; i++) {
-            if (PyTuple_GET_ITEM(wants, i) != Py_True)
+            if (!wantv[i])
                 continue;
             PyObject *c = tensor_times(grad, PySequence_Fast_GET_ITEM(seq, i));
             if (c == NULL || PyList_Append(contributions, c) < 0) {
@@ -574,35 +643,22 @@ tensor_vjp(TensorObject *t, PyObject *grad)
             goto done;
         Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
         for (Py_ssize_t i = 0; i < n && i < nargs; i++) {
-            if (PyTuple_GET_ITEM(wants, i) == Py_True &&
-                PyList_Append(contributions, PySequence_Fast_GET_ITEM(seq, i)) < 0) {
+            if (wantv[i] && PyList_Append(contributions, PySequence_Fast_GET_ITEM(seq, i)) < 0) {
                 Py_DECREF(seq);
                 goto done;
             }
         }
         Py_DECREF(seq);
     }
-fit:;
-    Py_ssize_t nc = PyList_GET_SIZE(contributions);
-    if (nprev == 1 && nc == 0) {
-        PyErr_SetString(PyExc_IndexError, "list index out of range");
-        goto done;
-    }
-    Py_ssize_t nout = nc < nprev ? nc : nprev;
-    result = PyTuple_New(nout);
-    if (result == NULL)
-        goto done;
-    for (Py_ssize_t i = 0; i < nout; i++) {
-        PyObject *c = PyList_GET_ITEM(contributions, i);
-        Py_INCREF(c);
-        PyObject *fitted = tensor_fit(c, PyTuple_GET_ITEM(prev, i), grad);
-        if (fitted == NULL) {
-            Py_CLEAR(result);
-            goto done;
-        }
-        PyTuple_SET_ITEM(result, i, fitted);
-    }
+    result = fit_all(&PyList_GET_ITEM(contributions, 0), PyList_GET_SIZE(contributions), prev,
+                     grad);
 done:
+    for (Py_ssize_t i = 0; i < filled; i++)
+        Py_DECREF(datav[i]);
+    if (datav != small_datas) {
+        PyMem_Free(datav);
+        PyMem_Free(wantv);
+    }
     Py_XDECREF(contributions);
     Py_XDECREF(dtype);
     Py_XDECREF(datas);

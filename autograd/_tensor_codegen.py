@@ -18,15 +18,20 @@ and is what both engines run (``_vjp`` in Python, the native walk in C).
 The forward is compiled the same way (``f(I, P)``, one call instead of the
 rule's adapter, the rule and the namespace lookups).
 Ops whose rules cannot be traced, or whose parameters a rule could branch
-on (a parameter without a numeric default), keep the generic path.
+on (a parameter without a numeric default), keep the generic path; but a
+forward that is straight-line code over its arguments, calling kernels only
+(``m.sum(x, axes, keepdims)``, ``m.linear(x, w, b)``), is compiled with its
+parameters as opaque symbols: its bytecode shows it cannot branch on them.
 """
 
 from __future__ import annotations
 
+import dis
 import re
 from typing import Any
 
 from .ops import Op, _codegen
+from .ops._math import ARRAY_KERNELS, FLOAT_KERNELS
 from .value import _prune, _resolve_inline
 
 __all__ = [
@@ -47,6 +52,46 @@ def _traceable(op: Op) -> bool:
         if isinstance(default, bool) or not isinstance(default, int | float):
             return False
     return True
+
+
+# What a rule's code may not contain for its parameters to be traced as opaque symbols:
+# jumps (if, and/or, a conditional expression, loops), identity and membership tests, and
+# any name but its arguments (globals, closures: a helper could branch on a parameter).
+_OPAQUE_FORBIDDEN = frozenset(
+    {"IS_OP", "CONTAINS_OP", "LOAD_GLOBAL", "LOAD_NAME", "LOAD_DEREF", "LOAD_CLASSDEREF",
+     "LOAD_CLOSURE", "MAKE_FUNCTION", "GET_ITER", "FOR_ITER", "IMPORT_NAME"}
+)
+_JUMPS = frozenset(dis.hasjrel) | frozenset(dis.hasjabs)
+
+
+def _straight_line(rule: Any) -> bool:
+    """Whether ``rule`` is straight-line code over its arguments alone (see above).
+
+    Then tracing it with its parameters as symbols records exactly what it
+    computes for every value of them: it cannot choose a path by a parameter
+    (``lo is None``, ``if axes``) without one of the forbidden instructions.
+    """
+    code = getattr(rule, "__code__", None)
+    if code is None or code.co_exceptiontable:
+        return False
+    for instruction in dis.get_instructions(code):
+        if instruction.opcode in _JUMPS or instruction.opname in _OPAQUE_FORBIDDEN:
+            return False
+    return True
+
+
+def _forward_traceable(op: Op) -> bool:
+    """Whether ``op``'s forward can be compiled: as ``_traceable``, or any op whose forward is
+    straight-line code calling only kernels (a parameter such as ``axes`` passed through)."""
+    if _traceable(op):
+        return True
+    return not op.variadic and "tensor" in op.engines and _straight_line(op.forward)
+
+
+def _kernels_only(namespace: Any, name: str) -> Any:
+    """``m.name`` for a rule traced with opaque parameters: kernels only, no op inline (its
+    rule could branch on a parameter)."""
+    raise _codegen.TraceError(f"m.{name}: only kernels are traced with opaque parameters")
 
 
 def _data_dependent(lines: list[str]) -> set[str]:
@@ -100,7 +145,11 @@ def array_vjp_source(op: Op, mask: int) -> str:
 def array_forward_source(op: Op) -> str:
     """The compiled forward of ``op`` on ndarrays: ``f(I, P)``, as ``op._forward(ARRAY, I, P)``."""
     tracer = _codegen.Tracer("t", _codegen.ARRAY)
-    namespace = tracer.namespace(_resolve_inline)
+    opaque = not _traceable(op)
+    namespace = tracer.namespace(_kernels_only if opaque else _resolve_inline)
+    if opaque:  # the array kernels as calls too (reductions, linear, softmax, ...)
+        for name in ARRAY_KERNELS.keys() - FLOAT_KERNELS.keys():
+            setattr(namespace, name, _kernel_call(tracer, name))
     xs = tuple(tracer.sym(f"x{i}") for i in range(len(op.inputs)))
     ps = tuple(tracer.sym(f"p{j}") for j in range(len(op.params)))
     out = _codegen._literal(op._forward(namespace, xs, ps), _codegen.ARRAY)
@@ -113,9 +162,16 @@ def array_forward_source(op: Op) -> str:
     return f"def {op.name}_forward(I, P):\n" + "\n".join(f"    {b}" for b in body) + "\n"
 
 
+def _kernel_call(tracer: Any, name: str) -> Any:
+    def call(*args: Any) -> Any:
+        return tracer.kernel(name, args)
+
+    return call
+
+
 def compile_array_forward(op: Op, namespace: dict[str, Any]) -> Any:
     """``op``'s forward compiled for ndarrays, or None (then ``op._forward`` serves)."""
-    if not _traceable(op):
+    if not _forward_traceable(op):
         return None
     try:
         source = array_forward_source(op)

@@ -133,6 +133,19 @@ def linear(x: Any, weight: Any, bias: Any = None) -> Tensor:
     ``F.linear`` takes the transpose, ``(out, in)``; for row-major batches
     ``x @ W`` is the faster BLAS call.)
     """
+    if type(weight) is Tensor and (bias is None or type(bias) is Tensor):
+        wd = weight._data  # the usual call (nn.Linear's): checked below, without _operand
+        bd = None if bias is None else bias._data
+        if (type(x) is Tensor or type(x) is np.ndarray) and (bd is None or bd.dtype == wd.dtype):
+            xd = x._data if type(x) is Tensor else x
+            if (
+                xd.dtype == wd.dtype
+                and wd.ndim == 2
+                and xd.ndim
+                and xd.shape[-1] == wd.shape[0]
+                and (bd is None or bd.shape == (wd.shape[1],))
+            ):
+                return apply(_LINEAR, (x, weight, bias))
     w = _operand(weight, None, "linear weight")
     wd = w._data
     # An ndarray input of the weight's dtype is a constant operand as in every other op
@@ -150,7 +163,10 @@ def linear(x: Any, weight: Any, bias: Any = None) -> Tensor:
         )
     if b is not None and b._data.shape != (w_shape[1],):
         raise ValueError(f"linear: bias must have shape ({w_shape[1]},), got {b._data.shape}")
-    return apply(REGISTRY["linear"], (xt, w, b))
+    return apply(_LINEAR, (xt, w, b))
+
+
+_LINEAR = REGISTRY["linear"]
 
 
 _REDUCTIONS = ("mean", "sum", "none")

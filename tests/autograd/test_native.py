@@ -310,3 +310,18 @@ def test_native_array_kernels_report_bad_arguments():
         native.array_reshape(np.ones(3), (2, 2))
     with pytest.raises(ValueError):
         native.array_linear(np.ones((2, 3)), np.ones((2, 3)), None)
+
+
+def test_a_leaf_gets_an_array_of_its_own_never_the_upstream_array_or_a_view():
+    import numpy as np
+
+    x = Tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+    upstream = np.ones((2, 3))
+    (x + 0.0).backward(upstream)  # add's rule passes the upstream array through
+    assert x.grad is not upstream and x.grad.base is None
+    upstream[...] = 7.0
+    assert x.grad.tolist() == [[1.0] * 3] * 2
+    w = Tensor(np.arange(6.0), requires_grad=True)
+    w.reshape((2, 3)).sum().backward()  # reshape's rule returns a view of its gradient
+    assert w.grad.base is None and w.grad.flags.c_contiguous
+    assert w.grad.tolist() == [1.0] * 6
