@@ -16,6 +16,7 @@ static PyObject *kn_empty;       /* numpy.empty */
 static PyObject *kn_reshape;     /* numpy.reshape */
 static PyObject *kn_transpose;   /* numpy.transpose */
 static PyObject *kn_where;       /* numpy.where */
+static PyObject *kn_isfinite;    /* numpy.isfinite */
 static PyObject *kn_ndarray;     /* numpy.ndarray */
 static PyObject *kn_bool;        /* numpy.bool_ */
 static PyObject *kn_times;       /* autograd.tensor._times */
@@ -31,6 +32,19 @@ kernels_ready(void)
         return 0;
     }
     return 1;
+}
+
+/* A float32 or float64 array in native byte order, aligned and C-contiguous: its elements
+   can be read as a C array. */
+static int
+plain_float_array(PyObject *o)
+{
+    if (!PyArray_CheckExact(o))
+        return 0;
+    PyArrayObject *a = (PyArrayObject *)o;
+    int type = PyArray_TYPE(a);
+    return (type == NPY_FLOAT || type == NPY_DOUBLE) && PyArray_IS_C_CONTIGUOUS(a) &&
+           PyArray_ISALIGNED(a) && PyArray_ISNOTSWAPPED(a);
 }
 
 /* _sum(x, axes, keepdims): np.add.reduce(x, axes, keepdims=keepdims) */
@@ -102,6 +116,31 @@ array_unreduce(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     if (!kernels_ready())
         return NULL;
     PyObject *g = args[0], *shape = args[1], *axes = args[2];
+    if (plain_float_array(g) && PyArray_SIZE((PyArrayObject *)g) == 1 && PyTuple_Check(shape)) {
+        /* np.empty(shape, g.dtype) filled with g's one value, in C */
+        PyArray_Dims dims = {NULL, 0};
+        if (!PyArray_IntpConverter(shape, &dims))
+            return NULL;
+        PyArrayObject *ga = (PyArrayObject *)g;
+        PyObject *out = PyArray_SimpleNew(dims.len, dims.ptr, PyArray_TYPE(ga));
+        PyDimMem_FREE(dims.ptr);
+        if (out == NULL)
+            return NULL;
+        npy_intp n = PyArray_SIZE((PyArrayObject *)out);
+        if (PyArray_TYPE(ga) == NPY_FLOAT) {
+            const float value = *(const float *)PyArray_DATA(ga);
+            float *o = (float *)PyArray_DATA((PyArrayObject *)out);
+            for (npy_intp i = 0; i < n; i++)
+                o[i] = value;
+        }
+        else {
+            const double value = *(const double *)PyArray_DATA(ga);
+            double *o = (double *)PyArray_DATA((PyArrayObject *)out);
+            for (npy_intp i = 0; i < n; i++)
+                o[i] = value;
+        }
+        return out;
+    }
     PyObject *dtype = PyObject_GetAttr(g, kn_str_dtype);
     if (dtype == NULL)
         return NULL;
@@ -223,24 +262,61 @@ array_linear(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     return out;
 }
 
-/* _select(condition, values): values * condition when np.add.reduce(values, axis=None) is
-   finite (total - total == 0), else np.where(condition, values, 0.0). */
+/* values * condition in one loop (numpy casts the bool to 1.0 or 0.0 and multiplies in the
+   values' type: the same IEEE products), or NULL without an error when the values are not
+   all finite; for a plain float array and a C-contiguous boolean array of its shape. */
+#define SELECT_LOOP(T)                                                                          \
+    do {                                                                                        \
+        const T *v = (const T *)PyArray_DATA(va);                                               \
+        for (npy_intp i = 0; i < n; i++) {                                                      \
+            if (!isfinite(v[i]))                                                                \
+                return NULL;                                                                    \
+        }                                                                                       \
+        PyObject *out = PyArray_SimpleNew(PyArray_NDIM(va), PyArray_DIMS(va), PyArray_TYPE(va)); \
+        if (out == NULL)                                                                        \
+            return NULL;                                                                        \
+        T *o = (T *)PyArray_DATA((PyArrayObject *)out);                                         \
+        for (npy_intp i = 0; i < n; i++)                                                        \
+            o[i] = v[i] * (T)(c[i] != 0);                                                       \
+        return out;                                                                             \
+    } while (0)
+
+static PyObject *
+select_in_c(PyArrayObject *va, PyArrayObject *ca)
+{
+    npy_intp n = PyArray_SIZE(va);
+    const npy_bool *c = (const npy_bool *)PyArray_DATA(ca);
+    if (PyArray_TYPE(va) == NPY_FLOAT)
+        SELECT_LOOP(float);
+    SELECT_LOOP(double);
+}
+
+/* _select(condition, values): values * condition when np.isfinite(values).all(), else
+   np.where(condition, values, 0.0). */
 static PyObject *
 select_values(PyObject *condition, PyObject *values)
 {
-    PyObject *call_args[2] = {values, Py_None};
-    PyObject *total = PyObject_Vectorcall(kn_add_reduce, call_args, 1, kn_axis);
-    if (total == NULL)
+    if (plain_float_array(values) && PyArray_CheckExact(condition)) {
+        PyArrayObject *va = (PyArrayObject *)values, *ca = (PyArrayObject *)condition;
+        int nd = PyArray_NDIM(va);
+        if (PyArray_TYPE(ca) == NPY_BOOL && PyArray_NDIM(ca) == nd &&
+            PyArray_IS_C_CONTIGUOUS(ca) &&
+            PyArray_CompareLists(PyArray_DIMS(ca), PyArray_DIMS(va), nd)) {
+            PyObject *out = select_in_c(va, ca);
+            if (out != NULL || PyErr_Occurred())
+                return out;
+            PyObject *where_args[3] = {condition, values, kn_zero_float};
+            return PyObject_Vectorcall(kn_where, where_args, 3, NULL);
+        }
+    }
+    PyObject *finite = PyObject_CallOneArg(kn_isfinite, values);
+    PyObject *all = finite ? PyObject_CallMethod(finite, "all", NULL) : NULL;
+    Py_XDECREF(finite);
+    int truth = all ? PyObject_IsTrue(all) : -1;
+    Py_XDECREF(all);
+    if (truth < 0)
         return NULL;
-    PyObject *difference = PyNumber_Subtract(total, total);
-    Py_DECREF(total);
-    PyObject *test = difference ? PyObject_RichCompare(difference, kn_zero_int, Py_EQ) : NULL;
-    Py_XDECREF(difference);
-    int finite = test ? PyObject_IsTrue(test) : -1;
-    Py_XDECREF(test);
-    if (finite < 0)
-        return NULL;
-    if (finite)
+    if (truth)
         return PyNumber_Multiply(values, condition);
     PyObject *where_args[3] = {condition, values, kn_zero_float};
     return PyObject_Vectorcall(kn_where, where_args, 3, NULL);
@@ -296,14 +372,15 @@ static PyObject *
 register_kernels(PyObject *module, PyObject *args, PyObject *kwds)
 {
     static char *kwlist[] = {"add_reduce", "true_divide", "empty", "reshape", "transpose",
-                             "where", "ndarray", NULL};
-    PyObject *objects[7];
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OOOOOOO!:register_kernels", kwlist,
+                             "where", "isfinite", "ndarray", NULL};
+    PyObject *objects[8];
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OOOOOOOO!:register_kernels", kwlist,
                                      &objects[0], &objects[1], &objects[2], &objects[3],
-                                     &objects[4], &objects[5], &PyType_Type, &objects[6]))
+                                     &objects[4], &objects[5], &objects[6], &PyType_Type,
+                                     &objects[7]))
         return NULL;
-    PyObject **slots[] = {&kn_add_reduce, &kn_true_divide, &kn_empty, &kn_reshape,
-                          &kn_transpose,  &kn_where,       &kn_ndarray};
+    PyObject **slots[] = {&kn_add_reduce, &kn_true_divide, &kn_empty,    &kn_reshape,
+                          &kn_transpose,  &kn_where,       &kn_isfinite, &kn_ndarray};
     if (kn_keepdims == NULL) {
         kn_keepdims = Py_BuildValue("(s)", "keepdims");
         kn_axis = Py_BuildValue("(s)", "axis");
@@ -361,6 +438,7 @@ register_select(PyObject *module, PyObject *args)
      "array_select_times(condition, g, v): autograd.tensor._select_times in C."},               \
     {"register_kernels", (PyCFunction)(void (*)(void))register_kernels,                         \
      METH_VARARGS | METH_KEYWORDS,                                                               \
-     "register_kernels(add_reduce, true_divide, empty, reshape, transpose, where, ndarray)."},  \
+     "register_kernels(add_reduce, true_divide, empty, reshape, transpose, where, isfinite, "   \
+     "ndarray)."},                                                                               \
     {"register_select", register_select, METH_VARARGS,                                          \
      "register_select(times, bool_type): autograd.tensor._times and numpy.bool_."},

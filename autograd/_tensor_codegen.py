@@ -22,6 +22,17 @@ on (a parameter without a numeric default), keep the generic path; but a
 forward that is straight-line code over its arguments, calling kernels only
 (``m.sum(x, axes, keepdims)``, ``m.linear(x, w, b)``), is compiled with its
 parameters as opaque symbols: its bytecode shows it cannot branch on them.
+A ``vjp`` rule (not an elementwise derivative) is compiled likewise, one
+function per mask, when it is straight-line or has no parameters (then it
+may branch on ``wants``, which each compiled function fixes); shapes trace
+as ``x0.shape`` and ``t[-1]``::
+
+    def sum_vjp_1(g, x0, out, P):          # compiled from sum's record
+        p0 = P[0]
+        p1 = P[1]
+        t0 = x0.shape
+        t1 = _k_unreduce(g, t0, p0)
+        return (t1,)
 """
 
 from __future__ import annotations
@@ -36,6 +47,7 @@ from .value import _prune, _resolve_inline
 
 __all__ = [
     "array_forward_source",
+    "array_generic_vjp_source",
     "array_vjp_source",
     "compile_array_forward",
     "compile_array_vjps",
@@ -86,6 +98,36 @@ def _forward_traceable(op: Op) -> bool:
     if _traceable(op):
         return True
     return not op.variadic and "tensor" in op.engines and _straight_line(op.forward)
+
+
+def _vjp_traceable(op: Op) -> bool:
+    """Whether ``op``'s ``vjp`` rule (not a local derivative) can be compiled per mask.
+
+    With parameters, only straight-line code (see :func:`_straight_line`). Without,
+    the rule may branch on ``wants`` (fixed for each compiled function) but not test
+    identities or use names beyond its arguments; a branch on a traced value refuses.
+    """
+    if op.vjp is None or op.variadic or "tensor" not in op.engines:
+        return False
+    if op.params:
+        return _straight_line(op.vjp)
+    code = getattr(op.vjp, "__code__", None)
+    if code is None or code.co_exceptiontable:
+        return False
+    forbidden = _OPAQUE_FORBIDDEN - {"GET_ITER", "FOR_ITER"}
+    return not any(
+        # `x is None` compiles to a jump of its own (POP_JUMP_..._IF_NONE), not IS_OP
+        i.opname in forbidden or i.opname.endswith("_NONE")
+        for i in dis.get_instructions(code)
+    )
+
+
+def _array_namespace(tracer: Any, opaque: bool) -> Any:
+    """``m`` for tracing on ndarrays: every array kernel a call, ops inline unless ``opaque``."""
+    namespace = tracer.namespace(_kernels_only if opaque else _resolve_inline)
+    for name in ARRAY_KERNELS.keys() - FLOAT_KERNELS.keys():
+        setattr(namespace, name, _kernel_call(tracer, name))
+    return namespace
 
 
 def _kernels_only(namespace: Any, name: str) -> Any:
@@ -142,14 +184,34 @@ def array_vjp_source(op: Op, mask: int) -> str:
     return f"def {op.name}_vjp_{mask}(g, {args}):\n" + "\n".join(f"    {b}" for b in body) + "\n"
 
 
+def array_generic_vjp_source(op: Op, mask: int) -> str:
+    """The compiled ``vjp`` rule of ``op`` for the inputs in ``mask`` (see _vjp_traceable)."""
+    n = len(op.inputs)
+    tracer = _codegen.Tracer("t", _codegen.ARRAY)
+    namespace = _array_namespace(tracer, opaque=bool(op.params))
+    xs = tuple(tracer.sym(f"x{i}") for i in range(n))
+    ps = tuple(tracer.sym(f"p{j}") for j in range(len(op.params)))
+    wants = tuple(bool(mask >> i & 1) for i in range(n))
+    cs = op._vjp(namespace, tracer.sym("g"), xs, tracer.sym("out"), ps, wants)
+    parts = [
+        "None" if cs[i] is None else _codegen._literal(cs[i], _codegen.ARRAY)
+        for i in range(n)
+        if wants[i]
+    ]
+    result = f"return ({', '.join(parts)},)"
+    lines = _prune(list(tracer.lines), result)
+    args = ", ".join([*(f"x{i}" for i in range(n)), "out", "P"])
+    body = [*(f"p{j} = P[{j}]" for j in range(len(op.params))), *lines, result]
+    return f"def {op.name}_vjp_{mask}(g, {args}):\n" + "\n".join(f"    {b}" for b in body) + "\n"
+
+
 def array_forward_source(op: Op) -> str:
     """The compiled forward of ``op`` on ndarrays: ``f(I, P)``, as ``op._forward(ARRAY, I, P)``."""
     tracer = _codegen.Tracer("t", _codegen.ARRAY)
-    opaque = not _traceable(op)
-    namespace = tracer.namespace(_kernels_only if opaque else _resolve_inline)
-    if opaque:  # the array kernels as calls too (reductions, linear, softmax, ...)
-        for name in ARRAY_KERNELS.keys() - FLOAT_KERNELS.keys():
-            setattr(namespace, name, _kernel_call(tracer, name))
+    if _traceable(op):
+        namespace = tracer.namespace(_resolve_inline)
+    else:  # parameters as opaque symbols; the array kernels as calls (reductions, linear, ...)
+        namespace = _array_namespace(tracer, opaque=True)
     xs = tuple(tracer.sym(f"x{i}") for i in range(len(op.inputs)))
     ps = tuple(tracer.sym(f"p{j}") for j in range(len(op.params)))
     out = _codegen._literal(op._forward(namespace, xs, ps), _codegen.ARRAY)
@@ -187,13 +249,15 @@ def compile_array_vjps(op: Op, namespace: dict[str, Any]) -> tuple[Any, ...] | N
 
     ``namespace`` supplies ``_select_times``, ``_times`` and the ``_k_`` array kernels.
     """
-    if not _traceable(op):
+    derivative = _traceable(op)
+    if not derivative and not _vjp_traceable(op):
         return None
     n = len(op.inputs)
     functions: list[Any] = [None]
+    write = array_vjp_source if derivative else array_generic_vjp_source
     try:
         for mask in range(1, 2**n):
-            source = array_vjp_source(op, mask)
+            source = write(op, mask)
             scope = dict(namespace)
             _codegen.compile_source(source, f"<autograd.ops {op.name}: Tensor backward>", scope)
             functions.append(scope[f"{op.name}_vjp_{mask}"])

@@ -160,6 +160,9 @@ def _literal(value: Any, dialect: Dialect = PYTHON) -> str:
         return value.name
     if isinstance(value, bool | int | float):
         return dialect.literal(value)
+    if isinstance(value, tuple) and dialect is ARRAY:  # a shape such as (-1, t1)
+        items = [_literal(v, dialect) for v in value]
+        return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
     raise TraceError(f"cannot trace a constant of type {type(value).__name__}: {value!r:.40}")
 
 
@@ -254,6 +257,19 @@ class Sym:
 
     def __invert__(self) -> Sym:
         raise TraceError("use m.logical_not(c) rather than ~c (~True is -2 on Python bools)")
+
+    @property
+    def shape(self) -> Sym:
+        """``x.shape`` of a traced array (the array dialect only): a tuple at run time."""
+        if self.tracer.dialect is not ARRAY or self.kind in ("s", "i"):
+            raise TraceError(f"{self.name} has no shape to trace")
+        return self.tracer.emit(f"{self.name}.shape", "s")
+
+    def __getitem__(self, index: Any) -> Sym:
+        """One length of a traced shape (``x.shape[-1]``): an int at run time."""
+        if self.kind != "s" or type(index) is not int:
+            raise TraceError(f"cannot trace {self.name}[{index!r}]")
+        return self.tracer.emit(f"{self.name}[{index}]", "i")
 
     def __bool__(self) -> bool:
         raise TraceError(

@@ -389,6 +389,7 @@ if native is not None:
         reshape=np.reshape,
         transpose=np.transpose,
         where=np.where,
+        isfinite=np.isfinite,
         ndarray=np.ndarray,
     )
     _sum, _mean, _unreduce = native.array_sum, native.array_mean, native.array_unreduce

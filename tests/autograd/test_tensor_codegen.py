@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 from autograd import Tensor
-from autograd._tensor_codegen import _straight_line, compile_array_forward
-from autograd.ops import REGISTRY, define_op
+from autograd._tensor_codegen import _straight_line, _vjp_traceable, compile_array_forward
+from autograd.ops import REGISTRY, _codegen, define_op
 from autograd.ops._math import ARRAY
 from autograd.tensor import _FORWARD_NAMESPACE
 
@@ -106,3 +106,34 @@ def test_a_rule_that_branches_on_a_parameter_is_not_compiled_and_stays_right():
     x = Tensor([-1.0, 2.0], requires_grad=True)
     assert floor(x, lo=None).data.tolist() == [-1.0, 2.0]
     assert floor(x, lo=0.0).data.tolist() == [0.0, 2.0]
+
+
+def test_vjp_rules_compile_when_they_cannot_choose_a_path_silently():
+    for name in ("sum", "linear", "reshape", "softmax", "log_softmax"):
+        assert name in COMPILED_BACKWARD and REGISTRY[name].derivative is None
+    assert "mean" not in COMPILED_BACKWARD  # its rule calls module helpers: the generic path
+
+    def branches_on_identity(m, g, x, y):
+        return (g if y is None else g * y, None)
+
+    def branches_on_wants(m, g, x, y, wants):
+        return (g * y if wants[0] else None, g * x if wants[1] else None)
+
+    op = define_op("two_test_only", forward=lambda m, x, y: x * y, vjp=branches_on_wants,
+                   register=False)
+    assert _vjp_traceable(op)
+    op = define_op("three_test_only", forward=lambda m, x, y: x * y, vjp=branches_on_identity,
+                   register=False)
+    assert not _vjp_traceable(op)
+
+
+def test_shapes_trace_on_arrays_only():
+    tracer = _codegen.Tracer("t", _codegen.ARRAY)
+    x = tracer.sym("x0")
+    last = x.shape[-1]
+    assert tracer.lines == ["t0 = x0.shape", "t1 = t0[-1]"]
+    assert _codegen._literal((-1, last), _codegen.ARRAY) == "(-1, t1)"
+    with pytest.raises(_codegen.TraceError):
+        _codegen.Tracer("t", _codegen.PYTHON).sym("x0").shape  # noqa: B018 - a Value has none
+    with pytest.raises(_codegen.TraceError):
+        x[0]
