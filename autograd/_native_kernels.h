@@ -262,22 +262,25 @@ array_linear(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     return out;
 }
 
-/* values * condition in one loop (numpy casts the bool to 1.0 or 0.0 and multiplies in the
-   values' type: the same IEEE products), or NULL without an error when the values are not
-   all finite; for a plain float array and a C-contiguous boolean array of its shape. */
-#define SELECT_LOOP(T)                                                                          \
+/* values * condition in one pass over bits (numpy casts the bool to 1.0 or 0.0 and
+   multiplies: for a finite value that is the value itself or a zero of its sign), or NULL
+   without an error when some value is not finite (inf or nan: all exponent bits set); for
+   a plain float array and a C-contiguous boolean array of its shape. Written as integer
+   operations so that the compiler vectorizes both loops. */
+#define SELECT_BITS(U, EXPONENT, SIGN)                                                          \
     do {                                                                                        \
-        const T *v = (const T *)PyArray_DATA(va);                                               \
-        for (npy_intp i = 0; i < n; i++) {                                                      \
-            if (!isfinite(v[i]))                                                                \
-                return NULL;                                                                    \
-        }                                                                                       \
+        const U *v = (const U *)PyArray_DATA(va);                                               \
+        U bad = 0;                                                                              \
+        for (npy_intp i = 0; i < n; i++)                                                        \
+            bad |= (U)((v[i] & EXPONENT) == EXPONENT);                                          \
+        if (bad)                                                                                \
+            return NULL;                                                                        \
         PyObject *out = PyArray_SimpleNew(PyArray_NDIM(va), PyArray_DIMS(va), PyArray_TYPE(va)); \
         if (out == NULL)                                                                        \
             return NULL;                                                                        \
-        T *o = (T *)PyArray_DATA((PyArrayObject *)out);                                         \
+        U *o = (U *)PyArray_DATA((PyArrayObject *)out);                                         \
         for (npy_intp i = 0; i < n; i++)                                                        \
-            o[i] = v[i] * (T)(c[i] != 0);                                                       \
+            o[i] = c[i] ? v[i] : (v[i] & SIGN);                                                 \
         return out;                                                                             \
     } while (0)
 
@@ -287,8 +290,8 @@ select_in_c(PyArrayObject *va, PyArrayObject *ca)
     npy_intp n = PyArray_SIZE(va);
     const npy_bool *c = (const npy_bool *)PyArray_DATA(ca);
     if (PyArray_TYPE(va) == NPY_FLOAT)
-        SELECT_LOOP(float);
-    SELECT_LOOP(double);
+        SELECT_BITS(uint32_t, UINT32_C(0x7f800000), UINT32_C(0x80000000));
+    SELECT_BITS(uint64_t, UINT64_C(0x7ff0000000000000), UINT64_C(0x8000000000000000));
 }
 
 /* _select(condition, values): values * condition when np.isfinite(values).all(), else
