@@ -131,7 +131,9 @@ def linear(x: Any, weight: Any, bias: Any = None) -> Tensor:
     ``∂/∂W = xᵀ·g``, ``∂/∂b = Σ g``. One node instead of matmul and add, and
     no temporary for the bias: the hot path of ``nn.Linear``. (PyTorch's
     ``F.linear`` takes the transpose, ``(out, in)``; for row-major batches
-    ``x @ W`` is the faster BLAS call.)
+    ``x @ W`` is the faster BLAS call.) An ndarray ``x`` is a constant operand,
+    used as given and not copied (as in every op): change it in place only
+    after ``backward()``, whose ``∂/∂W`` reads it.
     """
     if type(weight) is Tensor and (bias is None or type(bias) is Tensor):
         wd = weight._data  # the usual call (nn.Linear's): checked below, without _operand
