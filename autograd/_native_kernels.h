@@ -24,9 +24,14 @@ static PyObject *kn_keepdims, *kn_axis;                   /* ("keepdims",), ("ax
 static PyObject *kn_str_reshape, *kn_str_transpose, *kn_str_fill, *kn_str_ndim, *kn_str_size,
     *kn_str_dtype, *kn_str_shape, *kn_zero_shape, *kn_zero_float, *kn_zero_int;
 
+/* Whether a kernel may run with nargs arguments (lo..hi): else an error naming `usage`. */
 static int
-kernels_ready(void)
+kernel_args(Py_ssize_t nargs, Py_ssize_t lo, Py_ssize_t hi, const char *usage)
 {
+    if (nargs < lo || nargs > hi) {
+        PyErr_Format(PyExc_TypeError, "%s: wrong number of arguments", usage);
+        return 0;
+    }
     if (kn_add_reduce == NULL) {
         PyErr_SetString(PyExc_RuntimeError, "autograd._native: array kernels not registered");
         return 0;
@@ -51,11 +56,7 @@ plain_float_array(PyObject *o)
 static PyObject *
 array_sum(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 3) {
-        PyErr_SetString(PyExc_TypeError, "array_sum(x, axes, keepdims)");
-        return NULL;
-    }
-    if (!kernels_ready())
+    if (!kernel_args(nargs, 3, 3, "array_sum(x, axes, keepdims)"))
         return NULL;
     return PyObject_Vectorcall(kn_add_reduce, args, 2, kn_keepdims);
 }
@@ -65,11 +66,7 @@ array_sum(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 static PyObject *
 array_mean(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 3) {
-        PyErr_SetString(PyExc_TypeError, "array_mean(x, axes, keepdims)");
-        return NULL;
-    }
-    if (!kernels_ready())
+    if (!kernel_args(nargs, 3, 3, "array_mean(x, axes, keepdims)"))
         return NULL;
     PyObject *shape = PyObject_GetAttr(args[0], kn_str_shape);
     if (shape == NULL)
@@ -109,11 +106,7 @@ array_mean(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 static PyObject *
 array_unreduce(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 3) {
-        PyErr_SetString(PyExc_TypeError, "array_unreduce(g, shape, axes)");
-        return NULL;
-    }
-    if (!kernels_ready())
+    if (!kernel_args(nargs, 3, 3, "array_unreduce(g, shape, axes)"))
         return NULL;
     PyObject *g = args[0], *shape = args[1], *axes = args[2];
     if (plain_float_array(g) && PyArray_SIZE((PyArrayObject *)g) == 1 && PyTuple_Check(shape)) {
@@ -225,11 +218,7 @@ method_or_function(PyObject *a, PyObject *name, PyObject *function, PyObject *ar
 static PyObject *
 array_reshape(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 2) {
-        PyErr_SetString(PyExc_TypeError, "array_reshape(a, shape)");
-        return NULL;
-    }
-    if (!kernels_ready())
+    if (!kernel_args(nargs, 2, 2, "array_reshape(a, shape)"))
         return NULL;
     return method_or_function(args[0], kn_str_reshape, kn_reshape, args[1]);
 }
@@ -237,11 +226,7 @@ array_reshape(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 static PyObject *
 array_transpose(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 1 && nargs != 2) {
-        PyErr_SetString(PyExc_TypeError, "array_transpose(a, axes=None)");
-        return NULL;
-    }
-    if (!kernels_ready())
+    if (!kernel_args(nargs, 1, 2, "array_transpose(a, axes=None)"))
         return NULL;
     return method_or_function(args[0], kn_str_transpose, kn_transpose,
                               nargs == 2 ? args[1] : Py_None);
@@ -251,10 +236,8 @@ array_transpose(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 static PyObject *
 array_linear(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 3) {
-        PyErr_SetString(PyExc_TypeError, "array_linear(x, w, b)");
+    if (!kernel_args(nargs, 3, 3, "array_linear(x, w, b)"))
         return NULL;
-    }
     PyObject *out = PyNumber_MatrixMultiply(args[0], args[1]);
     if (out == NULL || args[2] == Py_None)
         return out;
@@ -328,30 +311,20 @@ select_values(PyObject *condition, PyObject *values)
 static PyObject *
 array_select(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 2) {
-        PyErr_SetString(PyExc_TypeError, "array_select(condition, values)");
-        return NULL;
-    }
-    if (!kernels_ready())
+    if (!kernel_args(nargs, 2, 2, "array_select(condition, values)"))
         return NULL;
     return select_values(args[0], args[1]);
 }
 
 /* _select_times(condition, g, v): g·v where condition, an exact 0 elsewhere; a scalar
-   condition selects all (_times(g, v)) or nothing (None). */
+   condition selects all (_times(g, v)) or nothing (None). Also tensor_times's masked case. */
 static PyObject *
-array_select_times(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+select_times(PyObject *condition, PyObject *g, PyObject *v)
 {
-    if (nargs != 3) {
-        PyErr_SetString(PyExc_TypeError, "array_select_times(condition, g, v)");
+    if (kn_times == NULL || kn_add_reduce == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "autograd._native: select not registered");
         return NULL;
     }
-    if (!kernels_ready() || kn_times == NULL) {
-        if (!PyErr_Occurred())
-            PyErr_SetString(PyExc_RuntimeError, "autograd._native: select not registered");
-        return NULL;
-    }
-    PyObject *condition = args[0], *g = args[1], *v = args[2];
     if (PyBool_Check(condition) || (PyObject *)Py_TYPE(condition) == kn_bool) {
         int truth = PyObject_IsTrue(condition);
         if (truth < 0)
@@ -369,6 +342,14 @@ array_select_times(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     PyObject *out = select_values(condition, value);
     Py_DECREF(value);
     return out;
+}
+
+static PyObject *
+array_select_times(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (!kernel_args(nargs, 3, 3, "array_select_times(condition, g, v)"))
+        return NULL;
+    return select_times(args[0], args[1], args[2]);
 }
 
 static PyObject *

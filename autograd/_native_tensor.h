@@ -33,7 +33,7 @@ static PyTypeObject TensorNodeType;
 static PyTypeObject *tensor_type;      /* autograd.Tensor (registered) */
 static PyObject *tensor_vjp_function;  /* autograd.Tensor._vjp as defined (to detect an override) */
 static PyObject *ndarray_type;         /* numpy.ndarray */
-static PyObject *np_asarray, *py_select, *np_zeros; /* py_select: autograd.tensor._select */
+static PyObject *np_asarray, *np_zeros;
 static PyObject *array_namespace;      /* autograd.ops._math.ARRAY */
 static PyObject *masked_type;          /* autograd.ops._math.Masked */
 static PyObject *py_unbroadcast;       /* autograd.tensor.unbroadcast */
@@ -275,6 +275,8 @@ tensor_plain(PyObject *module, PyObject *data)
     return (PyObject *)t;
 }
 
+static PyObject *select_times(PyObject *condition, PyObject *g, PyObject *v); /* kernels.h */
+
 /* autograd.tensor._times: the contribution g · d of a local derivative d. */
 static PyObject *
 tensor_times(PyObject *g, PyObject *d)
@@ -285,26 +287,9 @@ tensor_times(PyObject *g, PyObject *d)
     if ((PyObject *)Py_TYPE(d) == masked_type) {
         PyObject *condition = PyObject_GetAttr(d, str_condition);
         PyObject *v = condition ? PyObject_GetAttr(d, str_d) : NULL;
-        if (v == NULL) {
-            Py_XDECREF(condition);
-            return NULL;
-        }
-        PyObject *value;
-        if (PyFloat_CheckExact(v) && PyFloat_AS_DOUBLE(v) == 1.0) {
-            Py_INCREF(g);
-            value = g;
-        }
-        else {
-            value = PyNumber_Multiply(g, v);
-        }
-        PyObject *out = NULL;
-        if (value != NULL) {
-            PyObject *call_args[2] = {condition, value};
-            out = PyObject_Vectorcall(py_select, call_args, 2, NULL);
-            Py_DECREF(value);
-        }
-        Py_DECREF(condition);
-        Py_DECREF(v);
+        PyObject *out = v ? select_times(condition, g, v) : NULL;
+        Py_XDECREF(condition);
+        Py_XDECREF(v);
         return out;
     }
     if (PyFloat_CheckExact(d)) {
@@ -1044,14 +1029,14 @@ tensor_vjp_entry(PyObject *module, PyObject *args)
 static PyObject *
 register_tensor(PyObject *module, PyObject *args, PyObject *kwds)
 {
-    static char *kwlist[] = {"tensor_type", "vjp", "ndarray", "asarray", "select", "zeros",
+    static char *kwlist[] = {"tensor_type", "vjp", "ndarray", "asarray", "zeros",
                              "array_namespace", "masked", "unbroadcast", "modified_error",
                              "clock", "module_globals", "as_constant", "broadcast_error",
                              "to_array", "operators", NULL};
-    PyObject *type, *vjp, *nd, *asarray, *select, *zeros, *ns, *masked, *unb, *moderr, *clock;
+    PyObject *type, *vjp, *nd, *asarray, *zeros, *ns, *masked, *unb, *moderr, *clock;
     PyObject *globals, *asconst, *berr, *toarr, *operators;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O!OOOOOOOOOO!O!OOOO!:register_tensor", kwlist,
-                                     &PyType_Type, &type, &vjp, &nd, &asarray, &select, &zeros,
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O!OOOOOOOOO!O!OOOO!:register_tensor", kwlist,
+                                     &PyType_Type, &type, &vjp, &nd, &asarray, &zeros,
                                      &ns, &masked, &unb, &moderr, &PyList_Type, &clock,
                                      &PyDict_Type, &globals, &asconst, &berr, &toarr,
                                      &PyTuple_Type, &operators))
@@ -1071,10 +1056,10 @@ register_tensor(PyObject *module, PyObject *args, PyObject *kwds)
         PyErr_SetString(PyExc_ValueError, "clock must be a one-element list");
         return NULL;
     }
-    PyObject *objects[] = {type,  vjp,    nd,    asarray, select,   zeros,   ns,   masked,
+    PyObject *objects[] = {type,  vjp,    nd,    asarray,  zeros,   ns,   masked,
                            unb,   moderr, clock, globals, asconst, berr, toarr, operators};
     PyObject **slots[] = {(PyObject **)&tensor_type, &tensor_vjp_function, &ndarray_type,
-                          &np_asarray, &py_select, &np_zeros, &array_namespace, &masked_type,
+                          &np_asarray, &np_zeros, &array_namespace, &masked_type,
                           &py_unbroadcast, &py_modified_error, &tensor_clock, &tensor_globals,
                           &py_as_constant, &py_broadcast_error, &py_to_array, &tensor_ops};
     for (size_t i = 0; i < sizeof(objects) / sizeof(objects[0]); i++) {

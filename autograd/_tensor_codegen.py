@@ -74,6 +74,8 @@ _OPAQUE_FORBIDDEN = frozenset(
      "LOAD_CLOSURE", "MAKE_FUNCTION", "GET_ITER", "FOR_ITER", "IMPORT_NAME"}
 )
 _JUMPS = frozenset(dis.hasjrel) | frozenset(dis.hasjabs)
+# A vjp rule without parameters may loop and branch (on `wants`), but not look further.
+_VJP_FORBIDDEN = _OPAQUE_FORBIDDEN - {"GET_ITER", "FOR_ITER"}
 
 
 def _straight_line(rule: Any) -> bool:
@@ -114,10 +116,9 @@ def _vjp_traceable(op: Op) -> bool:
     code = getattr(op.vjp, "__code__", None)
     if code is None or code.co_exceptiontable:
         return False
-    forbidden = _OPAQUE_FORBIDDEN - {"GET_ITER", "FOR_ITER"}
     return not any(
         # `x is None` compiles to a jump of its own (POP_JUMP_..._IF_NONE), not IS_OP
-        i.opname in forbidden or i.opname.endswith("_NONE")
+        i.opname in _VJP_FORBIDDEN or i.opname.endswith("_NONE")
         for i in dis.get_instructions(code)
     )
 

@@ -135,26 +135,12 @@ def linear(x: Any, weight: Any, bias: Any = None) -> Tensor:
     used as given and not copied (as in every op): change it in place only
     after ``backward()``, whose ``∂/∂W`` reads it.
     """
-    if type(weight) is Tensor and (bias is None or type(bias) is Tensor):
-        wd = weight._data  # the usual call (nn.Linear's): checked below, without _operand
-        bd = None if bias is None else bias._data
-        if (type(x) is Tensor or type(x) is np.ndarray) and (bd is None or bd.dtype == wd.dtype):
-            xd = x._data if type(x) is Tensor else x
-            if (
-                xd.dtype == wd.dtype
-                and wd.ndim == 2
-                and xd.ndim
-                and xd.shape[-1] == wd.shape[0]
-                and (bd is None or bd.shape == (wd.shape[1],))
-            ):
-                return apply(_LINEAR, (x, weight, bias))
-    w = _operand(weight, None, "linear weight")
+    # Tensors as they are (what _operand returns for them), without its calls: the hot path.
+    w = weight if type(weight) is Tensor else _operand(weight, None, "linear weight")
     wd = w._data
-    # An ndarray input of the weight's dtype is a constant operand as in every other op
-    # (a batch of data, no gradient): used as it is, not copied into a Tensor.
-    raw = type(x) is np.ndarray and x.dtype == wd.dtype
+    raw = type(x) is Tensor or (type(x) is np.ndarray and x.dtype == wd.dtype)
     xt = x if raw else _operand(x, wd.dtype, "linear input")
-    b = None if bias is None else _operand(bias, wd.dtype, "linear bias")
+    b = bias if bias is None or type(bias) is Tensor else _operand(bias, wd.dtype, "linear bias")
     w_shape, x_shape = wd.shape, xt.shape
     if len(w_shape) != 2:
         raise ValueError(f"linear: weight must be 2-D (in_features, out_features), got {w_shape}")

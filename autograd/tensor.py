@@ -1057,7 +1057,6 @@ if native is not None:
         vjp=Tensor._vjp,
         ndarray=np.ndarray,
         asarray=np.asarray,
-        select=_select,
         zeros=np.zeros,
         array_namespace=ARRAY,  # the forward (forward_of) and the generic rules both
         masked=Masked,
