@@ -535,6 +535,8 @@ class Optimizer:
 
 def _grad_like(g: Any, data: np.ndarray) -> np.ndarray:
     """A parameter's gradient as an array of its dtype, refusing one of another shape."""
+    if type(g) is np.ndarray and g.dtype == data.dtype and g.shape == data.shape:
+        return g  # the usual case: what np.asarray returns for it, without the call
     g = np.asarray(g, dtype=data.dtype)
     if g.shape != data.shape:
         raise ValueError(
